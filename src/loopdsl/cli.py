@@ -1,0 +1,243 @@
+"""The ``loopdsl`` command: the only place that reads arguments, writes files,
+prints and chooses exit codes.
+
+Exit codes, for every command (SPEC §9): 0 success or nothing at or above
+``fail-on``; 1 findings at or above ``fail-on``; 2 usage error, unreadable
+file, bad configuration or internal error, with one line on stderr (a
+traceback only when ``LOOPDSL_DEBUG=1``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from loopdsl import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UserError(click.ClickException):
+    """A problem the user must fix; printed as one line, exit code 2."""
+
+    exit_code = EXIT_ERROR
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"loopdsl: error: {self.format_message()}", err=True)
+
+
+class _Group(click.Group):
+    """Turns known failures into one-line errors and unknown ones into exit 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from loopdsl.config import ConfigError
+        from loopdsl.load import LoadError
+
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except (LoadError, ConfigError) as e:
+            raise UserError(str(e)) from None
+        except KeyboardInterrupt:
+            click.echo("loopdsl: interrupted", err=True)
+            ctx.exit(130)
+        except Exception as e:
+            if os.environ.get("LOOPDSL_DEBUG") == "1":
+                raise
+            _internal_error(e)
+
+
+def _internal_error(e: BaseException) -> NoReturn:
+    detail = str(e).splitlines()[0] if str(e) else ""
+    click.echo(
+        f"loopdsl: internal error: {type(e).__name__}{': ' + detail if detail else ''} "
+        "(set LOOPDSL_DEBUG=1 for a traceback, and please report it)",
+        err=True,
+    )
+    sys.exit(EXIT_ERROR)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="loopdsl")
+def cli() -> None:
+    """Architecture-as-code for AI systems.
+
+    Describe a system as loops of context -> model -> interface -> feedback in
+    .loop files, then check them for broken loops, export them, and more.
+    Run `loopdsl COMMAND --help` for a command's options.
+    """
+
+
+# --- shared helpers ----------------------------------------------------------
+
+
+def _config(config_file: Path | None, **overrides: Any) -> Any:
+    from loopdsl.config import load_config
+
+    return load_config(config_file, **overrides)
+
+
+def _load(paths: Sequence[str], config: Any) -> Any:
+    from loopdsl.load import load
+
+    return load(paths or ["."], root=config.root_dir, exclude=config.exclude)
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``path`` through a temporary file and a rename: never half written."""
+    folder = path.parent if str(path.parent) else Path(".")
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise UserError(f"{path}: cannot write: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(raw)
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise UserError(f"{path}: cannot write: {e.strerror or e}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None or str(output) == "-":
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+
+
+def _use_color(no_color: bool) -> bool:
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+# --- check -------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--format", "-f", "fmt", default="text", show_default=True,
+              type=click.Choice(["text", "concise", "json"]),
+              help="How findings are written: text (source and caret), concise "
+                   "(file:line:col: CODE message), json (an array of objects).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
+              help="Lowest severity that makes the exit code 1 [default: warning].")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read settings from this loopdsl.toml or pyproject.toml instead of "
+                   "the nearest one above the current directory.")
+@click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR works too).")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line.")
+def check(paths: tuple[str, ...], fmt: str, fail_on: str | None, config_file: Path | None,
+          no_color: bool, quiet: bool) -> None:
+    """Parse, resolve and lint .loop files.
+
+    PATHS are files or folders (folders are searched for *.loop files, hidden
+    folders skipped); the default is the current directory. Exit code 0 when
+    nothing at or above --fail-on is found, 1 when something is, 2 when the
+    run itself fails.
+    """
+    from loopdsl.lint import lint
+    from loopdsl.model import Severity
+    from loopdsl.report import ReportContext, formatter
+
+    config = _config(config_file, fail_on=fail_on)
+    workspace = _load(paths, config)
+    if not workspace.files and not quiet:
+        click.echo("loopdsl: warning: no .loop files found", err=True)
+    findings = lint(workspace, config)
+    ctx = ReportContext(workspace=workspace, color=_use_color(no_color), quiet=quiet)
+    click.echo(formatter(fmt)(findings, ctx), nl=False, color=ctx.color)
+    threshold = Severity(config.fail_on).rank
+    failed = any(d.severity.rank >= threshold for d in findings)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+# --- export / schema -----------------------------------------------------------
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=str))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the JSON here instead of standard output.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read settings from this file instead of the nearest one.")
+def export(file: str, output: Path | None, config_file: Path | None) -> None:
+    """Write the resolved workspace of FILE (and its imports) as JSON.
+
+    The JSON follows `loopdsl schema`. When the workspace has errors (LD001 to
+    LD006) nothing is written: the errors are printed on stderr, exit code 1.
+    """
+    from loopdsl.lint import lint
+    from loopdsl.model import Severity
+    from loopdsl.report import ReportContext, formatter
+
+    config = _config(config_file)
+    workspace = _load([file], config)
+    errors = [d for d in lint(workspace, config) if d.severity == Severity.ERROR
+              and d.code in {"LD001", "LD002", "LD003", "LD004", "LD005", "LD006"}]
+    if errors:
+        report = formatter("concise")(errors, ReportContext(workspace=workspace))
+        click.echo(report, nl=False, err=True)
+        sys.exit(EXIT_FINDINGS)
+    _emit(workspace.model_dump_json(indent=2) + "\n", output)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of `loopdsl export`'s output."""
+    import json
+
+    from loopdsl.model import Workspace
+
+    doc = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+           **Workspace.model_json_schema(mode="serialization")}
+    click.echo(json.dumps(doc, indent=2, sort_keys=True))
+
+
+# --- init ----------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("directory", default=".", type=click.Path(path_type=Path, file_okay=False))
+def init(directory: Path) -> None:
+    """Write a small example workspace and a loopdsl.toml into DIRECTORY.
+
+    Refuses to overwrite existing files (exit code 2, nothing written).
+    """
+    from loopdsl.resources import data_dir
+
+    starter = data_dir("starter")
+    files = sorted((f.name, f.read_text(encoding="utf-8")) for f in starter.iterdir()
+                   if f.name.endswith((".loop", ".toml")))
+    clashes = [name for name, _ in files if (directory / name).exists()]
+    if clashes:
+        raise UserError(f"refusing to overwrite {', '.join(str(directory / n) for n in clashes)}")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"{directory}: cannot create: {e.strerror or e}") from None
+    for name, text in files:
+        write_atomic(directory / name, text)
+        click.echo(f"wrote {directory / name}")
+    click.echo(f"next: cd {directory} && loopdsl check")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the console script."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+    cli.main(args=list(argv) if argv is not None else None, prog_name="loopdsl")

@@ -1,0 +1,125 @@
+"""Configuration: ``[tool.loopdsl]`` in pyproject.toml or a ``loopdsl.toml``,
+found by walking up from the current directory (SPEC §8)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+SeverityName = Literal["error", "warning", "info", "off"]
+
+
+class ConfigError(Exception):
+    """A configuration the user must fix before anything runs."""
+
+
+class Config(BaseModel):
+    """The settings of one run; keys are spelled as in the file (kebab-case)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    select: list[str] | None = Field(
+        default=None, description="codes, names or prefixes to enable (default: all on by default)")
+    ignore: list[str] = Field(default_factory=list, description="codes, names or prefixes to disable")
+    extend_select: list[str] = Field(
+        default_factory=list, alias="extend-select",
+        description="enable these on top of select (e.g. rules that are off by default)")
+    severity: dict[str, SeverityName] = Field(
+        default_factory=dict, description="code or name -> error, warning, info or off")
+    fail_on: Literal["error", "warning", "info"] = Field(
+        default="warning", alias="fail-on",
+        description="the lowest severity that makes the exit code 1")
+    rule_paths: list[Path] = Field(
+        default_factory=list, alias="rule-paths", description="folders of extra rule files")
+    exclude: list[str] = Field(default_factory=list, description="globs of paths to skip")
+    root: Path | None = Field(default=None, description="workspace root for imports")
+    source: Path | None = Field(default=None, exclude=True,
+                                description="the file this configuration came from")
+
+    @property
+    def root_dir(self) -> Path:
+        """Where imports must stay: ``root``, else the config's folder, else cwd."""
+        if self.root is not None:
+            return self.root
+        if self.source is not None:
+            return self.source.parent
+        return Path.cwd()
+
+
+CONFIG_KEYS = sorted(
+    (f.alias or name) for name, f in Config.model_fields.items() if name != "source"
+)
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest loopdsl.toml, or pyproject.toml with [tool.loopdsl], upwards."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "loopdsl.toml"
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and _has_tool_section(pyproject):
+            return pyproject
+    return None
+
+
+def _has_tool_section(path: Path) -> bool:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # someone else's broken pyproject is not our configuration
+    return isinstance(data.get("tool"), dict) and "loopdsl" in data["tool"]
+
+
+def load_config(path: Path | None, **overrides: Any) -> Config:
+    """Read ``path`` (or find one), then apply command-line ``overrides``."""
+    path = path if path is not None else find_config()
+    data: dict[str, Any] = {}
+    if path is not None:
+        data = _read(path)
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        config = Config.model_validate({**data, "source": path.resolve() if path else None})
+    except ValidationError as e:
+        where = path.as_posix() if path else "command line"
+        raise ConfigError(f"{where}: {_explain(e)}") from None
+    return _anchor(config)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: invalid TOML: {e}") from None
+    if path.name == "pyproject.toml":
+        section = data.get("tool", {}).get("loopdsl")
+        if section is None:
+            raise ConfigError(f"{path}: has no [tool.loopdsl] section")
+        data = section
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: [tool.loopdsl] must be a table")
+    return data
+
+
+def _explain(e: ValidationError) -> str:
+    err = e.errors()[0]
+    key = ".".join(str(x) for x in err["loc"])
+    if err["type"] == "extra_forbidden":
+        return f"unknown key '{key}' (valid keys: {', '.join(CONFIG_KEYS)})"
+    return f"'{key}': {err['msg']}"
+
+
+def _anchor(config: Config) -> Config:
+    """Relative paths in a config file are relative to that file's folder."""
+    base = config.source.parent if config.source else Path.cwd()
+    root = (base / config.root).resolve() if config.root is not None else None
+    paths = [(base / p).resolve() for p in config.rule_paths]
+    return config.model_copy(update={"root": root, "rule_paths": paths})

@@ -1,0 +1,217 @@
+"""Files on disk -> a resolved ``Workspace``: find the ``.loop`` files, read
+them (and what they import), parse, resolve.
+
+Problems inside files are diagnostics; a path the user named that cannot be
+used at all is a ``LoadError`` (the CLI turns it into exit code 2).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from loopdsl.diagnostics import structural
+from loopdsl.model import Diagnostic, Span, Workspace
+from loopdsl.resolve import ParsedSource, resolve, span_of
+from loopdsl.syntax import ast
+from loopdsl.syntax.parser import parse
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+class LoadError(Exception):
+    """A named path cannot be used: missing, unreadable, not a file or folder."""
+
+
+def load(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    root: str | os.PathLike[str] | None = None,
+    exclude: Sequence[str] = (),
+) -> Workspace:
+    """Load the named files and folders (folders are searched for ``*.loop``).
+
+    ``root`` bounds what imports may read (default: the current directory);
+    ``exclude`` holds globs matched against paths relative to the root and
+    against file and folder names.
+    """
+    cwd = Path.cwd()
+    root_path = Path(root) if root is not None else cwd
+    loader = _Loader(cwd, root_path)
+    for file in discover(paths, root=root_path, exclude=exclude):
+        loader.add(file, imported_by=None)
+    return loader.finish()
+
+
+def loads(text: str, filename: str = "<string>", *,
+          root: str | os.PathLike[str] | None = None) -> Workspace:
+    """Load one file's text; its imports are read relative to the current directory."""
+    cwd = Path.cwd()
+    loader = _Loader(cwd, Path(root) if root is not None else cwd)
+    loader.add_text(filename, cwd / "_", _normalise(text))
+    return loader.finish()
+
+
+def discover(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    root: Path,
+    exclude: Sequence[str] = (),
+) -> list[Path]:
+    """The ``.loop`` files named by ``paths``, folders searched in sorted order."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(_walk(path, root, exclude))
+        elif path.is_file():
+            found.append(path)
+        elif path.exists():
+            raise LoadError(f"{raw}: not a file or folder")
+        else:
+            raise LoadError(f"{raw}: no such file or folder")
+    return found
+
+
+def _walk(folder: Path, root: Path, exclude: Sequence[str]) -> list[Path]:
+    files = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames
+                             if not d.startswith(".") and not _excluded(here / d, root, exclude))
+        files.extend(here / f for f in sorted(filenames)
+                     if f.endswith(".loop") and not _excluded(here / f, root, exclude))
+    return files
+
+
+def _excluded(path: Path, root: Path, patterns: Sequence[str]) -> bool:
+    if not patterns:
+        return False
+    try:
+        rel = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        rel = path.as_posix()
+    return any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(path.name, p)
+               for p in patterns)
+
+
+def display_path(given: Path, cwd: Path) -> str:
+    """How a file is named in output: relative to the current directory when
+    below it, else as given (normalised), in posix form."""
+    absolute = Path(os.path.normpath(cwd / given))
+    try:
+        return absolute.relative_to(cwd).as_posix()
+    except ValueError:
+        return Path(os.path.normpath(given)).as_posix()
+
+
+def _normalise(text: str) -> str:
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _point(path: str, line: int = 1, column: int = 1) -> Span:
+    return Span(file=path, line=line, column=column, end_line=line, end_column=column + 1)
+
+
+class _Loader:
+    def __init__(self, cwd: Path, root: Path) -> None:
+        self.cwd = cwd
+        self.root = Path(os.path.realpath(root))
+        self.sources: list[ParsedSource] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.seen: set[str] = set()
+
+    def finish(self) -> Workspace:
+        return resolve(self.sources, self.diagnostics)
+
+    def add(self, path: Path, imported_by: tuple[str, ast.Import] | None) -> None:
+        """Read, parse and queue the imports of ``path`` (each file once)."""
+        real = os.path.realpath(path)
+        if real in self.seen:
+            return
+        self.seen.add(real)
+        shown = display_path(path, self.cwd)
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                self._file_problem(shown, f"file is larger than {MAX_FILE_BYTES >> 20} MiB")
+                return
+            data = path.read_bytes()
+        except OSError as e:
+            if imported_by is None:
+                raise LoadError(f"{shown}: {e.strerror or e}") from None
+            self._import_problem(imported_by, f"cannot read '{imported_by[1].path}': "
+                                              f"{e.strerror or e}")
+            return
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            prefix = data[: e.start]
+            line = prefix.count(b"\n") + 1
+            column = len(prefix[prefix.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+            self._file_problem(
+                shown, f"file is not UTF-8 text: byte 0x{data[e.start]:02x} cannot be decoded",
+                line, column, help="save the file as UTF-8")
+            return
+        self.add_text(shown, path, _normalise(text))
+
+    def add_text(self, shown: str, path: Path, text: str) -> None:
+        tree = parse(text)
+        self.sources.append(ParsedSource(shown, text, tree))
+        for p in tree.errors:
+            self.diagnostics.append(structural(
+                "LD001", p.message,
+                Span(file=shown, line=p.line, column=p.column,
+                     end_line=p.end_line, end_column=p.end_column),
+                help=p.help))
+        for item in tree.items:
+            if isinstance(item, ast.Import):
+                target = self._import_target(shown, path, item)
+                if target is not None:
+                    self.add(target, (shown, item))
+
+    def _import_target(self, shown: str, importer: Path, imp: ast.Import) -> Path | None:
+        raw = imp.path
+        if not raw.strip():
+            self._import_problem((shown, imp), "import path is empty")
+            return None
+        if os.path.isabs(raw) or raw.startswith(("/", "\\", "~")) or (
+            len(raw) > 1 and raw[1] == ":"
+        ):
+            self._import_problem((shown, imp), f"import '{raw}' is absolute",
+                                 help="import paths are relative to the importing file")
+            return None
+        target = Path(os.path.normpath(importer.parent / raw))
+        real = Path(os.path.realpath(self.cwd / target))
+        if real != self.root and self.root not in real.parents:
+            self._import_problem(
+                (shown, imp), f"import '{raw}' resolves outside the workspace root",
+                help=f"the root is {self.root.as_posix()}: run loopdsl from the workspace "
+                     "folder or set `root` in the configuration",
+            )
+            return None
+        if not real.exists():
+            self._import_problem((shown, imp), f"import '{raw}': no such file")
+            return None
+        if not real.is_file():
+            self._import_problem((shown, imp), f"import '{raw}' is not a file")
+            return None
+        return target
+
+    def _import_problem(self, where: tuple[str, ast.Import], message: str,
+                        help: str | None = None) -> None:
+        shown, imp = where
+        self.diagnostics.append(structural("LD005", message, span_of(shown, imp.token),
+                                           help=help, element=imp.path))
+
+    def _file_problem(self, shown: str, message: str, line: int = 1, column: int = 1,
+                      help: str | None = None) -> None:
+        """An LD001 for a file that cannot be parsed at all."""
+        self.sources.append(ParsedSource(shown, "", ast.ParsedFile(
+            errors=[ast.SyntaxProblem(message, line, column, line, column + 1, help)])))
+        self.diagnostics.append(structural("LD001", message, _point(shown, line, column),
+                                           help=help))

@@ -1,0 +1,224 @@
+"""The typed model of a loopdsl workspace: what the resolver builds and every
+later stage (lint, render, codegen, docs) reads.
+
+All models are frozen and reject unknown fields. Node and system references
+inside a workspace are qualified ids, ``"<system>.<node>"``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypeAliasType
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Role(StrEnum):
+    """The four built-in kinds every node derives from."""
+
+    CONTEXT = "context"
+    MODEL = "model"
+    INTERFACE = "interface"
+    FEEDBACK = "feedback"
+
+
+class Severity(StrEnum):
+    """How serious a finding is; ordered by ``Severity.rank``."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """2 for error, 1 for warning, 0 for info."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.ERROR: 2, Severity.WARNING: 1, Severity.INFO: 0}
+
+# An attribute value: a bare symbol is stored as the string it spells.
+Value = TypeAliasType("Value", "bool | int | float | str | list[Value]")
+
+
+class Span(_Frozen):
+    """A range of source text; lines and columns are 1-based, the end exclusive."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+def _spans() -> dict[str, Span]:
+    """Where each attribute key stands; kept out of the export."""
+    return Field(default_factory=dict, exclude=True, repr=False)  # type: ignore[no-any-return]
+
+
+class Kind(_Frozen):
+    """A custom kind: ``kind retriever: context``."""
+
+    name: str
+    base: str
+    role: Role | None = Field(description="None when the base chain is broken")
+    attributes: dict[str, Value] = Field(default_factory=dict)
+    attribute_spans: dict[str, Span] = _spans()
+    span: Span
+
+
+class Node(_Frozen):
+    """One node of a system: ``model drafter "Answer drafter" {...}``."""
+
+    id: str
+    system: str
+    kind: str
+    role: Role | None = Field(description="None when the kind is unknown")
+    label: str
+    attributes: dict[str, Value] = Field(default_factory=dict)
+    attribute_spans: dict[str, Span] = _spans()
+    span: Span = Field(description="the node's id")
+    kind_span: Span
+
+    @property
+    def qualified_id(self) -> str:
+        """``system.node``, unique in the workspace."""
+        return f"{self.system}.{self.id}"
+
+
+class FlowStatement(_Frozen):
+    """One place a flow is stated; the first one defines the flow."""
+
+    label: str | None = None
+    attributes: dict[str, Value] = Field(default_factory=dict)
+    attribute_spans: dict[str, Span] = _spans()
+    span: Span = Field(description="the source reference")
+    target_span: Span
+    loop: str | None = None
+
+
+class Flow(_Frozen):
+    """A directed edge between two nodes, identified by (source, target)."""
+
+    source: str = Field(description="qualified id of the source node")
+    target: str = Field(description="qualified id of the target node")
+    system: str = Field(description="the system whose body or loop first states it")
+    label: str | None = None
+    attributes: dict[str, Value] = Field(default_factory=dict)
+    attribute_spans: dict[str, Span] = _spans()
+    span: Span = Field(description="the first statement's source reference")
+    statements: list[FlowStatement] = Field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The flow's identity."""
+        return (self.source, self.target)
+
+
+class Loop(_Frozen):
+    """A named group of flows that should form a cycle."""
+
+    id: str
+    system: str
+    label: str
+    attributes: dict[str, Value] = Field(default_factory=dict)
+    attribute_spans: dict[str, Span] = _spans()
+    flows: list[tuple[str, str]] = Field(
+        default_factory=list, description="(source, target) keys in the order stated"
+    )
+    span: Span = Field(description="the loop's id")
+
+
+class System(_Frozen):
+    """A group of nodes, flows and loops."""
+
+    id: str
+    label: str
+    file: str
+    attributes: dict[str, Value] = Field(default_factory=dict)
+    attribute_spans: dict[str, Span] = _spans()
+    nodes: list[Node] = Field(default_factory=list)
+    flows: list[Flow] = Field(default_factory=list)
+    loops: list[Loop] = Field(default_factory=list)
+    span: Span = Field(description="the system's id")
+
+
+class Comment(_Frozen):
+    """A ``#`` comment, kept for suppressions and the formatter."""
+
+    text: str
+    span: Span
+
+
+class SourceFile(_Frozen):
+    """One file of the workspace."""
+
+    path: str
+    syntax_error: bool = False
+    text: str = Field(default="", exclude=True, repr=False)
+    comments: list[Comment] = Field(default_factory=list, exclude=True, repr=False)
+
+
+class Related(_Frozen):
+    """Another location that explains a finding (the first definition, say)."""
+
+    message: str
+    span: Span
+
+
+class Diagnostic(_Frozen):
+    """One finding: a structural problem or a rule's verdict on an element."""
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    span: Span
+    help: str | None = None
+    related: list[Related] = Field(default_factory=list)
+    element: str | None = Field(
+        default=None, description="id of the element at fault, for baselines"
+    )
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        """Deterministic output order: file, line, column, code, message."""
+        s = self.span
+        return (s.file, s.line, s.column, self.code, self.message)
+
+
+class Workspace(_Frozen):
+    """Every file loaded for one run, resolved."""
+
+    version: Literal[1] = 1
+    files: list[SourceFile] = Field(default_factory=list)
+    kinds: list[Kind] = Field(default_factory=list)
+    systems: list[System] = Field(default_factory=list)
+    diagnostics: list[Diagnostic] = Field(
+        default_factory=list, exclude=True, repr=False,
+        description="structural diagnostics (LD001-LD006) found while loading",
+    )
+
+    def source(self, path: str) -> SourceFile | None:
+        """The loaded file with this display path, if any."""
+        for f in self.files:
+            if f.path == path:
+                return f
+        return None
+
+    def nodes(self) -> list[Node]:
+        """Every node of every system, in source order."""
+        return [n for s in self.systems for n in s.nodes]
+
+    def flows(self) -> list[Flow]:
+        """Every flow of every system, in source order."""
+        return [f for s in self.systems for f in s.flows]
+
+    def loops(self) -> list[Loop]:
+        """Every loop of every system, in source order."""
+        return [lp for s in self.systems for lp in s.loops]

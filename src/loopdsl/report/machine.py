@@ -1,0 +1,30 @@
+"""Formats for programs: json (the SPEC's ten keys, nothing more)."""
+
+from __future__ import annotations
+
+import json
+
+from loopdsl.model import Diagnostic
+from loopdsl.report import ReportContext
+
+
+def as_record(d: Diagnostic) -> dict[str, object]:
+    """A finding as the documented JSON object (SPEC §9)."""
+    s = d.span
+    return {
+        "code": d.code,
+        "name": d.name,
+        "severity": d.severity.value,
+        "message": d.message,
+        "file": s.file,
+        "line": s.line,
+        "column": s.column,
+        "end_line": s.end_line,
+        "end_column": s.end_column,
+        "help": d.help,
+    }
+
+
+def format_json(diagnostics: list[Diagnostic], ctx: ReportContext) -> str:
+    """A JSON array, one object per finding, in output order."""
+    return json.dumps([as_record(d) for d in diagnostics], indent=2, ensure_ascii=False) + "\n"

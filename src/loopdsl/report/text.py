@@ -1,0 +1,99 @@
+"""Formats for people: ``text`` (source line, caret, help, summary) and
+``concise`` (one line per finding)."""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+from loopdsl.model import Diagnostic, Severity
+from loopdsl.report import ReportContext
+
+_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+# Terminal control characters in user text could rewrite the screen.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def clean(text: str) -> str:
+    """User text made safe to print on a terminal."""
+    return _CONTROL.sub("\ufffd", text)
+
+
+def format_concise(diagnostics: list[Diagnostic], ctx: ReportContext) -> str:
+    """``file:line:col: CODE message``, one per line."""
+    return "".join(
+        f"{clean(d.span.file)}:{d.span.line}:{d.span.column}: {d.code} {clean(d.message)}\n"
+        for d in diagnostics
+    )
+
+
+def format_text(diagnostics: list[Diagnostic], ctx: ReportContext) -> str:
+    """Each finding with its source line and a caret, then a summary line."""
+    style = _Style(ctx.color)
+    lines_of: dict[str, list[str]] = {
+        f.path: f.text.split("\n") for f in ctx.workspace.files
+    }
+    out: list[str] = []
+    for d in diagnostics:
+        out.append(_one(d, lines_of.get(d.span.file), style))
+    if not ctx.quiet:
+        out.append(summary(diagnostics, len(ctx.workspace.files)) + "\n")
+    return "\n".join(out)
+
+
+def summary(diagnostics: list[Diagnostic], files: int) -> str:
+    """``3 problems (2 errors, 1 warning) in 4 files``."""
+    where = f"in {files} file{'s' if files != 1 else ''}"
+    if not diagnostics:
+        return f"no problems {where}"
+    counts = []
+    for sev in Severity:
+        n = sum(1 for d in diagnostics if d.severity == sev)
+        if n:
+            counts.append(f"{n} {sev.value}{'s' if n != 1 else ''}")
+    n = len(diagnostics)
+    return f"{n} problem{'s' if n != 1 else ''} ({', '.join(counts)}) {where}"
+
+
+class _Style:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, **kw: object) -> str:
+        return click.style(text, **kw) if self.color else text  # type: ignore[arg-type]
+
+
+def _one(d: Diagnostic, lines: list[str] | None, style: _Style) -> str:
+    s = d.span
+    head = (
+        f"{style(clean(s.file), bold=True)}:{s.line}:{s.column}: "
+        f"{style(d.code, fg=_COLORS[d.severity], bold=True)} "
+        f"[{style(d.severity.value, fg=_COLORS[d.severity])}] {clean(d.message)}"
+    )
+    out = [head]
+    if lines is not None and 1 <= s.line <= len(lines):
+        number = str(s.line)
+        pad = " " * len(number)
+        source = lines[s.line - 1]
+        shown, start = _expand(source, s.column - 1)
+        last = s.end_column - 1 if s.end_line == s.line else len(source)
+        _, stop = _expand(source, max(last, s.column))
+        marks = "^" * max(stop - start, 1)
+        out.append(f" {pad} |")
+        out.append(f" {number} | {clean(shown)}")
+        out.append(f" {pad} | {' ' * start}{style(marks, fg=_COLORS[d.severity])} {d.name}")
+    else:
+        out.append(f"  = {d.name}")
+    for r in d.related:
+        rs = r.span
+        out.append(f"  = note: {clean(r.message)} at {clean(rs.file)}:{rs.line}:{rs.column}")
+    if d.help:
+        out.append(f"  = help: {clean(d.help)}")
+    return "\n".join(out) + "\n"
+
+
+def _expand(line: str, index: int) -> tuple[str, int]:
+    """The line with tabs expanded, and where character ``index`` lands."""
+    prefix = line[:index].expandtabs(4)
+    return line.expandtabs(4), len(prefix)

@@ -1,0 +1,400 @@
+"""Syntax trees of a workspace's files -> one resolved ``Workspace``.
+
+Pure: the files are already read and parsed (``loopdsl.load`` does that).
+Kinds are resolved to roles, references to qualified node ids, flows are
+deduplicated by (source, target), and every structural problem found on the
+way (LD002-LD006) becomes a diagnostic rather than an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lark import Token
+
+from loopdsl.diagnostics import did_you_mean, structural
+from loopdsl.model import (
+    Comment,
+    Diagnostic,
+    Flow,
+    FlowStatement,
+    Kind,
+    Loop,
+    Node,
+    Related,
+    Role,
+    SourceFile,
+    Span,
+    System,
+    Workspace,
+)
+from loopdsl.syntax import ast
+
+
+@dataclass(slots=True)
+class ParsedSource:
+    """One file as the loader hands it over."""
+
+    path: str
+    text: str
+    tree: ast.ParsedFile
+
+
+def span_of(path: str, start: Token, end: Token | None = None) -> Span:
+    """The span from the start of ``start`` to the end of ``end`` (or ``start``)."""
+    end = end or start
+    end_line = end.end_line or end.line
+    end_column = end.end_column or (end.column + max(len(end), 1))
+    return Span(file=path, line=start.line, column=start.column,
+                end_line=end_line, end_column=end_column)
+
+
+def resolve(sources: list[ParsedSource], diagnostics: list[Diagnostic]) -> Workspace:
+    """Build the workspace; ``diagnostics`` holds what loading found so far."""
+    return _Resolver(sources, list(diagnostics)).run()
+
+
+# --- typed attributes (SPEC §4) ---------------------------------------------
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _is_string_list(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+_TYPED: dict[str, tuple[str, Any]] = {
+    "owner": ("a string", lambda v: isinstance(v, str)),
+    "description": ("a string", lambda v: isinstance(v, str)),
+    "latency_ms": ("a non-negative number", lambda v: _is_number(v) and v >= 0),
+    "budget_ms": ("a non-negative number", lambda v: _is_number(v) and v >= 0),
+    "cost_usd": ("a non-negative number", lambda v: _is_number(v) and v >= 0),
+    "max_iterations": ("a positive integer",
+                       lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0),
+    "requires": ("a list of strings", _is_string_list),
+    "tags": ("a list of strings", _is_string_list),
+}
+
+
+def _describe_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return f"the boolean {'true' if v else 'false'}"
+    if isinstance(v, str):
+        shown = v if len(v) <= 30 else v[:27] + "..."
+        return f'the string "{shown}"'
+    if isinstance(v, list):
+        return "a list" if _is_string_list(v) or not v else "a list with non-string items"
+    return f"the number {v}"
+
+
+_ROLES: dict[str, Role] = {r.value: r for r in Role}
+
+# --- the resolver -----------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _FlowAcc:
+    """A flow while statements of it are still being found."""
+
+    source: str
+    target: str
+    system: str
+    statements: list[FlowStatement] = field(default_factory=list)
+
+
+class _Resolver:
+    def __init__(self, sources: list[ParsedSource], diagnostics: list[Diagnostic]):
+        self.sources = sources
+        self.diags = diagnostics
+        self.kinds: dict[str, Kind] = {}
+        self.kind_decls: dict[str, tuple[ast.KindDecl, str]] = {}
+        # system id -> (decl, file); node ids per system
+        self.system_decls: dict[str, tuple[ast.SystemDecl, str]] = {}
+        self.nodes: dict[str, dict[str, Node]] = {}
+        self.flows: dict[tuple[str, str], _FlowAcc] = {}
+
+    def run(self) -> Workspace:
+        self._collect_kinds()
+        self._resolve_kinds()
+        self._collect_systems()
+        systems = [self._build_system(sid, decl, path)
+                   for sid, (decl, path) in self.system_decls.items()]
+        # Flows are attached to their system once every statement is known.
+        by_system: dict[str, list[Flow]] = {}
+        for acc in self.flows.values():
+            first = acc.statements[0]
+            by_system.setdefault(acc.system, []).append(Flow(
+                source=acc.source, target=acc.target, system=acc.system,
+                label=first.label, attributes=first.attributes,
+                attribute_spans=first.attribute_spans, span=first.span,
+                statements=acc.statements,
+            ))
+        systems = [s.model_copy(update={"flows": by_system.get(s.id, [])}) for s in systems]
+        files = [
+            SourceFile(
+                path=src.path, syntax_error=bool(src.tree.errors), text=src.text,
+                comments=[Comment(text=str(c), span=span_of(src.path, c))
+                          for c in src.tree.comments],
+            )
+            for src in self.sources
+        ]
+        return Workspace(files=files, kinds=list(self.kinds.values()), systems=systems,
+                         diagnostics=self.diags)
+
+    # --- helpers -------------------------------------------------------------
+
+    def report(self, code: str, message: str, span: Span, **kw: Any) -> None:
+        self.diags.append(structural(code, message, span, **kw))
+
+    def attributes(self, attrs: list[ast.Attr], path: str,
+                   owner: str) -> dict[str, Any]:
+        """Attribute values and spans as keyword arguments for a model."""
+        values: dict[str, Any] = {}
+        spans: dict[str, Span] = {}
+        for attr in attrs:
+            key = str(attr.key)
+            span = span_of(path, attr.key)
+            if key in spans:
+                self.report("LD003", f"attribute '{key}' is set twice on {owner}", span,
+                            related=[Related(message="first set here", span=spans[key])],
+                            help="remove one of them", element=key)
+                continue
+            value = attr.value.value
+            typed = _TYPED.get(key)
+            if typed and not typed[1](value):
+                self.report(
+                    "LD006",
+                    f"'{key}' must be {typed[0]}, not {_describe_value(value)}",
+                    span_of(path, attr.value.start, attr.value.end),
+                    help=f"write `{key}: ` followed by {typed[0]}", element=key,
+                )
+                continue
+            values[key] = value
+            spans[key] = span
+        return {"attributes": values, "attribute_spans": spans}
+
+    # --- kinds ---------------------------------------------------------------
+
+    def _collect_kinds(self) -> None:
+        for src in self.sources:
+            for item in src.tree.items:
+                if not isinstance(item, ast.KindDecl):
+                    continue
+                name = str(item.name)
+                span = span_of(src.path, item.name)
+                if name in _ROLES:
+                    self.report("LD003", f"kind '{name}' is a built-in role", span,
+                                help="choose another name for the custom kind",
+                                element=name)
+                    continue
+                if name in self.kind_decls:
+                    first, fpath = self.kind_decls[name]
+                    self.report("LD003", f"kind '{name}' is declared twice", span,
+                                related=[Related(message="first declared here",
+                                                 span=span_of(fpath, first.name))],
+                                element=name)
+                    continue
+                self.kind_decls[name] = (item, src.path)
+
+    def _resolve_kinds(self) -> None:
+        roles: dict[str, Role | None] = dict(_ROLES)
+        candidates = set(roles) | set(self.kind_decls)
+        for name, (decl, path) in self.kind_decls.items():
+            chain = [name]
+            role: Role | None = None
+            current = str(decl.base)
+            while True:
+                if current in roles:
+                    role = roles[current]
+                    break
+                if current not in self.kind_decls:
+                    if len(chain) == 1:  # report once, at the kind that names it
+                        self.report(
+                            "LD004", f"kind '{name}' derives from unknown kind '{current}'",
+                            span_of(path, decl.base),
+                            help=did_you_mean(current, candidates - {name}), element=name,
+                        )
+                    break
+                if current in chain:
+                    cycle = chain[chain.index(current):] + [current]
+                    if name == min(cycle[:-1], key=lambda k: self._kind_order(k)):
+                        self.report(
+                            "LD004",
+                            f"kind '{name}' never reaches a role: "
+                            + " -> ".join(cycle),
+                            span_of(path, decl.base),
+                            help="derive one kind of the cycle from "
+                                 "context, model, interface or feedback",
+                            element=name,
+                        )
+                    break
+                chain.append(current)
+                current = str(self.kind_decls[current][0].base)
+            roles[name] = role
+            self.kinds[name] = Kind(
+                name=name, base=str(decl.base), role=role,
+                **self.attributes(decl.attrs, path, f"kind '{name}'"),
+                span=span_of(path, decl.name),
+            )
+
+    def _kind_order(self, name: str) -> tuple[str, int, int]:
+        decl, path = self.kind_decls[name]
+        return (path, decl.name.line, decl.name.column)
+
+    def role_of(self, kind: str) -> Role | None:
+        if kind in _ROLES:
+            return _ROLES[kind]
+        k = self.kinds.get(kind)
+        return k.role if k else None
+
+    # --- systems and nodes ------------------------------------------------------
+
+    def _collect_systems(self) -> None:
+        for src in self.sources:
+            for item in src.tree.items:
+                if not isinstance(item, ast.SystemDecl):
+                    continue
+                sid = str(item.id)
+                if sid in self.system_decls:
+                    first, fpath = self.system_decls[sid]
+                    self.report("LD003", f"system '{sid}' is defined twice",
+                                span_of(src.path, item.id),
+                                related=[Related(message="first defined here",
+                                                 span=span_of(fpath, first.id))],
+                                help="system ids are unique across the workspace",
+                                element=sid)
+                    continue
+                self.system_decls[sid] = (item, src.path)
+        for sid, (decl, path) in self.system_decls.items():
+            self.nodes[sid] = self._collect_nodes(sid, decl, path)
+
+    def _collect_nodes(self, sid: str, decl: ast.SystemDecl, path: str) -> dict[str, Node]:
+        nodes: dict[str, Node] = {}
+        kinds = set(_ROLES) | set(self.kind_decls)
+        for stmt in decl.body:
+            if not isinstance(stmt, ast.NodeDecl):
+                continue
+            nid, kind = str(stmt.id), str(stmt.kind)
+            span = span_of(path, stmt.id)
+            if nid in nodes:
+                self.report("LD003", f"node '{nid}' is defined twice in system '{sid}'",
+                            span, related=[Related(message="first defined here",
+                                                   span=nodes[nid].span)],
+                            element=f"{sid}.{nid}")
+                continue
+            if kind not in kinds:
+                self.report("LD004", f"unknown kind '{kind}' for node '{nid}'",
+                            span_of(path, stmt.kind), help=did_you_mean(kind, kinds),
+                            element=f"{sid}.{nid}")
+            nodes[nid] = Node(
+                id=nid, system=sid, kind=kind, role=self.role_of(kind),
+                label=stmt.label.text if stmt.label else nid,
+                **self.attributes(stmt.attrs, path, f"node '{nid}'"),
+                span=span, kind_span=span_of(path, stmt.kind),
+            )
+        return nodes
+
+    def _build_system(self, sid: str, decl: ast.SystemDecl, path: str) -> System:
+        attrs = [s for s in decl.body if isinstance(s, ast.Attr)]
+        loops: list[Loop] = []
+        seen_loops: dict[str, Span] = {}
+        for stmt in decl.body:
+            if isinstance(stmt, ast.FlowChain):
+                self._flows(stmt, sid, path, None)
+            elif isinstance(stmt, ast.LoopDecl):
+                loop = self._loop(stmt, sid, path)
+                if loop.id in seen_loops:
+                    self.report("LD003", f"loop '{loop.id}' is defined twice in system '{sid}'",
+                                loop.span, related=[Related(message="first defined here",
+                                                            span=seen_loops[loop.id])],
+                                element=f"{sid}.{loop.id}")
+                    continue
+                seen_loops[loop.id] = loop.span
+                loops.append(loop)
+        return System(
+            id=sid, label=decl.label.text if decl.label else sid, file=path,
+            **self.attributes(attrs, path, f"system '{sid}'"),
+            nodes=list(self.nodes[sid].values()), loops=loops,
+            span=span_of(path, decl.id),
+        )
+
+    def _loop(self, decl: ast.LoopDecl, sid: str, path: str) -> Loop:
+        lid = str(decl.id)
+        keys: list[tuple[str, str]] = []
+        for stmt in decl.body:
+            if isinstance(stmt, ast.FlowChain):
+                for key in self._flows(stmt, sid, path, lid):
+                    if key not in keys:
+                        keys.append(key)
+        attrs = [s for s in decl.body if isinstance(s, ast.Attr)]
+        return Loop(
+            id=lid, system=sid, label=decl.label.text if decl.label else lid,
+            **self.attributes(attrs, path, f"loop '{lid}'"),
+            flows=keys, span=span_of(path, decl.id),
+        )
+
+    # --- flows -----------------------------------------------------------------
+
+    def _flows(self, chain: ast.FlowChain, sid: str, path: str,
+               loop: str | None) -> list[tuple[str, str]]:
+        """Record each flow of a chain; the keys of those whose ends resolved."""
+        ends = [self._ref(ref, sid, path) for ref in chain.refs]
+        label = chain.label.text if chain.label else None
+        attributes = self.attributes(chain.attrs, path, "the flow")
+        keys = []
+        for i in range(len(chain.refs) - 1):
+            source, target = ends[i], ends[i + 1]
+            if source is None or target is None:
+                continue
+            src_ref, dst_ref = chain.refs[i], chain.refs[i + 1]
+            statement = FlowStatement(
+                label=label, **attributes,
+                span=span_of(path, src_ref.parts[0], src_ref.parts[-1]),
+                target_span=span_of(path, dst_ref.parts[0], dst_ref.parts[-1]),
+                loop=loop,
+            )
+            key = (source, target)
+            acc = self.flows.get(key)
+            if acc is None:
+                acc = self.flows[key] = _FlowAcc(source, target, sid)
+            acc.statements.append(statement)
+            keys.append(key)
+        return keys
+
+    def _ref(self, ref: ast.Ref, sid: str, path: str) -> str | None:
+        """The qualified id a reference names, or None after reporting LD002."""
+        parts = [str(p) for p in ref.parts]
+        if len(parts) == 1:
+            name = parts[0]
+            if name in self.nodes[sid]:
+                return f"{sid}.{name}"
+            elsewhere = sorted(f"{s}.{name}" for s, ns in self.nodes.items() if name in ns)
+            if elsewhere:
+                help = f"did you mean '{elsewhere[0]}'? nodes of other systems are named system.node"
+            else:
+                help = did_you_mean(name, set(self.nodes[sid]))
+            self.report("LD002", f"undefined node '{name}' in system '{sid}'",
+                        span_of(path, ref.parts[0]), help=help, element=name)
+            return None
+        if len(parts) == 2:
+            system, name = parts
+            if system not in self.nodes:
+                self.report("LD002", f"undefined system '{system}' in reference '{ref.text}'",
+                            span_of(path, ref.parts[0]),
+                            help=did_you_mean(system, set(self.nodes)), element=ref.text)
+                return None
+            if name not in self.nodes[system]:
+                self.report("LD002", f"undefined node '{name}' in system '{system}'",
+                            span_of(path, ref.parts[1]),
+                            help=did_you_mean(name, set(self.nodes[system])),
+                            element=ref.text)
+                return None
+            return f"{system}.{name}"
+        self.report("LD002", f"'{ref.text}' is not a node reference",
+                    span_of(path, ref.parts[0], ref.parts[-1]),
+                    help="write `node` for a node of this system, `system.node` for another's",
+                    element=ref.text)
+        return None

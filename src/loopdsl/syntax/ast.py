@@ -1,0 +1,117 @@
+"""The syntax tree of one file, as the parser builds it.
+
+Plain slotted dataclasses rather than pydantic models: the parser makes one
+per statement, and the resolver turns them into the frozen model. Positions
+are kept as lark tokens (every token knows its line and column), so no
+position bookkeeping is paid on the tree itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lark import Token
+
+
+@dataclass(slots=True)
+class Value:
+    """An attribute value; ``value`` is plain Python (lists already unwrapped)."""
+
+    value: Any
+    start: Token
+    end: Token
+    depth: int = 0
+
+
+@dataclass(slots=True)
+class Attr:
+    key: Token
+    value: Value
+
+
+@dataclass(slots=True)
+class Ref:
+    """``drafter`` or ``platform.kb``."""
+
+    parts: list[Token]
+
+    @property
+    def text(self) -> str:
+        return ".".join(str(p) for p in self.parts)
+
+
+@dataclass(slots=True)
+class Label:
+    text: str
+    token: Token
+
+
+@dataclass(slots=True)
+class Import:
+    path: str
+    token: Token
+
+
+@dataclass(slots=True)
+class KindDecl:
+    name: Token
+    base: Token
+    label: Label | None
+    attrs: list[Attr]
+
+
+@dataclass(slots=True)
+class NodeDecl:
+    kind: Token
+    id: Token
+    label: Label | None
+    attrs: list[Attr]
+
+
+@dataclass(slots=True)
+class FlowChain:
+    """``a -> b -> c "label" {attrs}``: one statement, several flows."""
+
+    refs: list[Ref]
+    label: Label | None
+    attrs: list[Attr]
+
+
+@dataclass(slots=True)
+class LoopDecl:
+    id: Token
+    label: Label | None
+    body: list[Attr | FlowChain]
+    open: Token
+    close: Token
+
+
+@dataclass(slots=True)
+class SystemDecl:
+    id: Token
+    label: Label | None
+    body: list[Attr | NodeDecl | FlowChain | LoopDecl]
+    open: Token
+    close: Token
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    """What the parser made of one file: its statements, comments and errors."""
+
+    items: list[Import | KindDecl | SystemDecl] = field(default_factory=list)
+    comments: list[Token] = field(default_factory=list)
+    errors: list[SyntaxProblem] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SyntaxProblem:
+    """An LD001 before it knows its file: message, position, optional help."""
+
+    message: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    help: str | None = None

@@ -1,0 +1,388 @@
+"""Text to syntax tree, with syntax errors as data.
+
+The LALR parser is built once per process (``functools.lru_cache``) and its
+tables are cached per user on disk, so a run does not pay for grammar
+analysis. The tree is built during parsing by a transformer handed to lark
+(no intermediate parse tree); positions come from tokens.
+
+Errors do not stop the parse: lark calls ``_Session.on_error``, which records
+an LD001 problem and repairs the input (insert the one token that lets the
+parse go on, or drop the offending token), so one run reports more than one
+syntax error per file. Errors that follow an error before any statement has
+been completed are cascades and are not reported.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import math
+import os
+import re
+import sys
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from loopdsl.resources import data_dir
+from loopdsl.syntax import ast
+from loopdsl.syntax.messages import (
+    describe_expected,
+    describe_token,
+    open_brace_hint,
+    unclosed_at_eof,
+    unexpected_character,
+)
+
+MAX_LIST_DEPTH = 32
+"""Deeper lists are refused, like Python refuses too many nested parentheses."""
+
+_session: ContextVar[_Session] = ContextVar("loopdsl_parse_session")
+
+
+def parse(text: str) -> ast.ParsedFile:
+    """Parse one file's text; never raises on bad input."""
+    session = _Session(text)
+    token = _session.set(session)
+    try:
+        items = _parser().parse(text, on_error=session.on_error)
+    except UnexpectedInput as e:  # the repairs ran out: keep what was reported
+        session.report_final(e)
+        items = []
+    finally:
+        _session.reset(token)
+    return ast.ParsedFile(items=items, comments=session.comments, errors=session.errors)
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> Lark:
+    grammar = data_dir("grammar").joinpath("loopdsl.lark").read_text(encoding="utf-8")
+    return Lark(
+        grammar,
+        parser="lalr",
+        lexer="basic",
+        transformer=_Builder(),
+        lexer_callbacks={"COMMENT": _on_comment},
+        cache=_cache_file(grammar),
+        maybe_placeholders=False,
+    )
+
+
+def _cache_file(grammar: str) -> str | bool:
+    """A per-user cache path for the parser tables, or False when there is none.
+
+    lark's own default (``cache=True``) writes to a predictable path in the
+    shared temporary folder; a per-user folder, created private, avoids that.
+    """
+    import lark
+
+    base = os.environ.get("LOOPDSL_CACHE_DIR")
+    if not base:
+        if sys.platform == "win32":
+            base = os.path.join(os.environ.get("LOCALAPPDATA", "~"), "loopdsl", "Cache")
+        elif sys.platform == "darwin":
+            base = "~/Library/Caches/loopdsl"
+        else:
+            base = os.path.join(os.environ.get("XDG_CACHE_HOME") or "~/.cache", "loopdsl")
+    folder = Path(base).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return False
+    if not os.access(folder, os.W_OK):
+        return False
+    key = hashlib.sha256(f"{lark.__version__}\0{grammar}".encode()).hexdigest()[:16]
+    return str(folder / f"parser-{key}.lark")
+
+
+def _on_comment(token: Token) -> Token:
+    _session.get().comments.append(token)
+    return token
+
+
+# Tokens the repair may insert, in order of preference.
+_INSERTABLE = ("RBRACE", "COLON", "COMMA", "RSQB", "ARROW")
+_CLOSERS = ("RBRACE", "RSQB")
+
+
+class _Session:
+    """The state of one parse: comments, problems, and repair bookkeeping."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.comments: list[Token] = []
+        self.errors: list[ast.SyntaxProblem] = []
+        self.statements = 0  # completed statements, to tell cascades apart
+        self._statements_at_error = -1
+        self._line_at_error = 0
+
+    # --- recording ------------------------------------------------------
+
+    def problem(self, message: str, token: Token, help: str | None = None) -> None:
+        """Record an LD001 at ``token`` (a problem that is not a cascade)."""
+        end_line = token.end_line or token.line
+        end_column = token.end_column or (token.column + max(len(token), 1))
+        self.errors.append(
+            ast.SyntaxProblem(message, token.line, token.column, end_line, end_column, help)
+        )
+
+    def _is_cascade(self, line: int) -> bool:
+        """An error is a cascade of the last one unless a statement was completed
+        since, on a later line (so one mistake yields one report)."""
+        cascade = self.statements == self._statements_at_error or line == self._line_at_error
+        self._statements_at_error, self._line_at_error = self.statements, line
+        return cascade
+
+    # --- lark's on_error ------------------------------------------------
+
+    def on_error(self, e: UnexpectedInput) -> bool:
+        """Record the problem and repair the input; True lets lark go on."""
+        if isinstance(e, UnexpectedCharacters):
+            if not self._is_cascade(e.line):
+                message, help, length = unexpected_character(self.text, e.pos_in_stream)
+                tok = Token("ERROR", self.text[e.pos_in_stream : e.pos_in_stream + length],
+                            start_pos=e.pos_in_stream, line=e.line, column=e.column,
+                            end_line=e.line, end_column=e.column + length)
+                self.problem(message, tok, help)
+            return True  # lark skips the character
+        if not isinstance(e, UnexpectedToken) or e.interactive_parser is None:
+            return False
+        ip = e.interactive_parser
+        if e.token.type == "$END":
+            return self._repair_eof(e)
+        if e.token.type == "STRING" and self.text.startswith('"""', e.token.start_pos):
+            if not self._is_cascade(e.token.line):
+                self.problem('unterminated """ string', e.token,
+                             'close it with """')
+            return False  # the rest of the file is inside the string
+        expected = ip.accepts()
+        if not self._is_cascade(e.token.line):
+            self.problem(
+                f"expected {describe_expected(expected)}, found {describe_token(e.token)}",
+                e.token,
+                open_brace_hint(self.text, e.token),
+            )
+        for kind in _INSERTABLE:
+            if kind in expected:
+                fake = Token.new_borrow_pos(kind, "", e.token)
+                if _can_feed(ip, [fake, e.token]):
+                    ip.feed_token(fake)
+                    ip.feed_token(e.token)
+                    return True
+        return True  # drop the offending token
+
+    def _repair_eof(self, e: UnexpectedToken) -> bool:
+        """Close what is open at the end of the file, so the parse can finish."""
+        ip = e.interactive_parser
+        added = 0
+        while added < 10_000:
+            expected = ip.accepts()
+            if "$END" in expected:
+                break
+            closer = next((k for k in _CLOSERS if k in expected), None)
+            if closer is None:
+                return False  # e.g. `system s` at the end: nothing to close
+            ip.feed_token(Token.new_borrow_pos(closer, "", e.token))
+            added += 1
+        self.report_final(e)
+        return True
+
+    def report_final(self, e: UnexpectedInput) -> None:
+        """Report an error at the end of the file (or one that ends the parse)."""
+        if isinstance(e, UnexpectedToken) and e.token.type == "$END":
+            tok = _eof_token(self.text)
+            message, help = unclosed_at_eof(self.text)
+            if message is not None:  # an unclosed block is always worth a report
+                self.problem(message, tok, help)
+            elif not self._is_cascade(tok.line):
+                expected = describe_expected(e.expected)
+                self.problem(f"unexpected end of file, expected {expected}", tok)
+        elif isinstance(e, UnexpectedToken) and not self._is_cascade(e.token.line):
+            self.problem(
+                f"expected {describe_expected(e.expected)}, found {describe_token(e.token)}",
+                e.token,
+            )
+
+
+def _can_feed(ip: Any, tokens: list[Token]) -> bool:
+    """Would the parser accept these tokens? Tried on a copy, without callbacks."""
+    trial = ip.copy(deepcopy_values=False)
+    conf = copy.copy(trial.parser_state.parse_conf)
+    conf.callbacks = {}
+    trial.parser_state.parse_conf = conf
+    try:
+        for tok in tokens:
+            trial.feed_token(tok)
+    except UnexpectedInput:
+        return False
+    return True
+
+
+def _eof_token(text: str) -> Token:
+    """A zero-width token after the last non-blank character of the file."""
+    stripped = text.rstrip()
+    line = stripped.count("\n") + 1
+    column = len(stripped) - (stripped.rfind("\n") + 1) + 1
+    return Token("$END", "", start_pos=len(stripped), line=line, column=column,
+                 end_line=line, end_column=column + 1)
+
+
+_ESCAPE = re.compile(r'\\(u[0-9a-fA-F]{4}|["\\ntr])|\\(u.{0,4}|.?)', re.DOTALL)
+_SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r"}
+
+
+class _Builder(Transformer):
+    """Builds ``ast`` objects as lark reduces each rule.
+
+    Methods receive every kept child: named terminals included, absent
+    optional parts simply missing, so they pick children by type.
+    """
+
+    # --- top level ------------------------------------------------------
+
+    def start(self, children: list[Any]) -> list[Any]:
+        return children
+
+    def import_stmt(self, c: list[Any]) -> ast.Import:
+        _session.get().statements += 1
+        return ast.Import(_decode_string(c[1]), c[1])
+
+    def kind_decl(self, c: list[Any]) -> ast.KindDecl:
+        _session.get().statements += 1
+        names = [t for t in c if isinstance(t, Token) and t.type == "NAME"]
+        return ast.KindDecl(names[0], names[1], _label(c), _attrs(c))
+
+    def system(self, c: list[Any]) -> ast.SystemDecl:
+        _session.get().statements += 1
+        body = [x for x in c if not isinstance(x, Token | ast.Label)]
+        return ast.SystemDecl(c[1], _label(c), body, _first(c, "LBRACE"), c[-1])
+
+    def node(self, c: list[Any]) -> ast.NodeDecl:
+        _session.get().statements += 1
+        return ast.NodeDecl(c[0], c[1], _label(c), _attrs(c))
+
+    def flow(self, c: list[Any]) -> ast.FlowChain:
+        _session.get().statements += 1
+        refs = [x for x in c if isinstance(x, ast.Ref)]
+        return ast.FlowChain(refs, _label(c), _attrs(c))
+
+    def loop(self, c: list[Any]) -> ast.LoopDecl:
+        _session.get().statements += 1
+        body = [x for x in c if isinstance(x, ast.Attr | ast.FlowChain)]
+        return ast.LoopDecl(c[1], _label(c), body, _first(c, "LBRACE"), c[-1])
+
+    # --- parts ----------------------------------------------------------
+
+    def label(self, c: list[Any]) -> ast.Label:
+        return ast.Label(_decode_string(c[0]), c[0])
+
+    def attrs(self, c: list[Any]) -> list[ast.Attr]:
+        return [x for x in c if isinstance(x, ast.Attr)]
+
+    def attr(self, c: list[Any]) -> ast.Attr:
+        _session.get().statements += 1
+        return ast.Attr(c[0], c[2])
+
+    def ref(self, c: list[Any]) -> ast.Ref:
+        return ast.Ref([t for t in c if t.type == "NAME"])
+
+    # --- values ---------------------------------------------------------
+
+    def string(self, c: list[Any]) -> ast.Value:
+        return ast.Value(_decode_string(c[0]), c[0], c[0])
+
+    def number(self, c: list[Any]) -> ast.Value:
+        tok = c[0]
+        text = str(tok)
+        if not text:  # a token inserted by the repair
+            return ast.Value(0, tok, tok)
+        if "." in text or "e" in text or "E" in text:
+            value: int | float = float(text)
+            if not math.isfinite(value):
+                _session.get().problem(f"number {text} is out of range", tok)
+                value = 0
+        else:
+            value = int(text)
+        return ast.Value(value, tok, tok)
+
+    def true(self, c: list[Any]) -> ast.Value:
+        return ast.Value(True, c[0], c[0])
+
+    def false(self, c: list[Any]) -> ast.Value:
+        return ast.Value(False, c[0], c[0])
+
+    def symbol(self, c: list[Any]) -> ast.Value:
+        ref: ast.Ref = c[0]
+        return ast.Value(ref.text, ref.parts[0], ref.parts[-1])
+
+    def list(self, c: list[Any]) -> ast.Value:
+        items = [x for x in c if isinstance(x, ast.Value)]
+        depth = 1 + max((x.depth for x in items), default=0)
+        start, end = c[0], c[-1]
+        if depth > MAX_LIST_DEPTH and all(x.depth <= MAX_LIST_DEPTH for x in items):
+            _session.get().problem(
+                f"lists nested more than {MAX_LIST_DEPTH} deep are not supported", start
+            )
+        if depth > MAX_LIST_DEPTH:
+            return ast.Value([], start, end, depth)
+        return ast.Value([x.value for x in items], start, end, depth)
+
+
+def _first(c: list[Any], kind: str) -> Token:
+    return next(t for t in c if isinstance(t, Token) and t.type == kind)
+
+
+def _label(c: list[Any]) -> ast.Label | None:
+    return next((x for x in c if isinstance(x, ast.Label)), None)
+
+
+def _attrs(c: list[Any]) -> list[ast.Attr]:
+    return next((x for x in c if isinstance(x, list)), [])
+
+
+def _decode_string(tok: Token) -> str:
+    raw = str(tok)
+    if raw.startswith('"""') and len(raw) >= 6:
+        return _clean_block(raw[3:-3])
+    if len(raw) < 2 or not raw.startswith('"'):
+        return raw  # a token inserted by the repair
+    body = raw[1:-1]
+    if "\\" not in body:
+        return body
+
+    def replace(m: re.Match[str]) -> str:
+        good, bad = m.group(1), m.group(2)
+        if good is not None:
+            if good[0] == "u":
+                code = int(good[1:], 16)
+                if 0xD800 <= code <= 0xDFFF:
+                    _session.get().problem(
+                        f"\\{good} is a surrogate, not a character", tok,
+                        "write the character itself, the file is UTF-8")
+                    return "\ufffd"
+                return chr(code)
+            return _SIMPLE_ESCAPES[good]
+        _session.get().problem(
+            f"invalid escape '\\{bad}' in string", tok,
+            'strings know \\\\ \\" \\n \\t \\r and \\uXXXX; use """...""" for text without escapes',
+        )
+        return bad
+
+    return _ESCAPE.sub(replace, body)
+
+
+def _clean_block(text: str) -> str:
+    """Triple-quoted text: drop the first and last blank lines, then the common indent."""
+    first, *rest = text.split("\n")
+    if rest and not rest[-1].strip():
+        rest.pop()
+    indents = [len(ln) - len(ln.lstrip(" \t")) for ln in rest if ln.strip()]
+    cut = min(indents, default=0)
+    lines = [ln[cut:] for ln in rest]
+    if first.strip():
+        lines.insert(0, first.strip())
+    return "\n".join(lines)
