@@ -38,10 +38,10 @@ __all__ = [
 ]
 
 _LAZY = {
-    "load": "loopdsl.load",
-    "loads": "loopdsl.load",
-    "LoadError": "loopdsl.load",
-    "lint": "loopdsl.lint",
+    "load": "loopdsl.loader",
+    "loads": "loopdsl.loader",
+    "LoadError": "loopdsl.loader",
+    "lint": "loopdsl.linter",
     "Config": "loopdsl.config",
     **{name: "loopdsl.model" for name in (
         "Diagnostic", "Flow", "Kind", "Loop", "Node", "Role", "Severity", "Span",
@@ -50,10 +50,19 @@ _LAZY = {
 
 if TYPE_CHECKING:
     from loopdsl.config import Config
-    from loopdsl.lint import lint
-    from loopdsl.load import LoadError, load, loads
+    from loopdsl.linter import lint
+    from loopdsl.loader import LoadError, load, loads
     from loopdsl.model import (
-        Diagnostic, Flow, Kind, Loop, Node, Role, Severity, Span, System, Workspace,
+        Diagnostic,
+        Flow,
+        Kind,
+        Loop,
+        Node,
+        Role,
+        Severity,
+        Span,
+        System,
+        Workspace,
     )
 
 

@@ -37,7 +37,7 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         from loopdsl.config import ConfigError
-        from loopdsl.load import LoadError
+        from loopdsl.loader import LoadError
 
         try:
             return super().invoke(ctx)
@@ -85,7 +85,7 @@ def _config(config_file: Path | None, **overrides: Any) -> Any:
 
 
 def _load(paths: Sequence[str], config: Any) -> Any:
-    from loopdsl.load import load
+    from loopdsl.loader import load
 
     return load(paths or ["."], root=config.root_dir, exclude=config.exclude)
 
@@ -148,7 +148,7 @@ def check(paths: tuple[str, ...], fmt: str, fail_on: str | None, config_file: Pa
     nothing at or above --fail-on is found, 1 when something is, 2 when the
     run itself fails.
     """
-    from loopdsl.lint import lint
+    from loopdsl.linter import lint
     from loopdsl.model import Severity
     from loopdsl.report import ReportContext, formatter
 
@@ -179,7 +179,7 @@ def export(file: str, output: Path | None, config_file: Path | None) -> None:
     The JSON follows `loopdsl schema`. When the workspace has errors (LD001 to
     LD006) nothing is written: the errors are printed on stderr, exit code 1.
     """
-    from loopdsl.lint import lint
+    from loopdsl.linter import lint
     from loopdsl.model import Severity
     from loopdsl.report import ReportContext, formatter
 

@@ -22,8 +22,10 @@ class Config(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     select: list[str] | None = Field(
-        default=None, description="codes, names or prefixes to enable (default: all on by default)")
-    ignore: list[str] = Field(default_factory=list, description="codes, names or prefixes to disable")
+        default=None,
+        description="codes, names or prefixes to enable (default: every rule that is on)")
+    ignore: list[str] = Field(default_factory=list,
+                              description="codes, names or prefixes to disable")
     extend_select: list[str] = Field(
         default_factory=list, alias="extend-select",
         description="enable these on top of select (e.g. rules that are off by default)")

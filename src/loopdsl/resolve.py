@@ -219,7 +219,7 @@ class _Resolver:
                         )
                     break
                 if current in chain:
-                    cycle = chain[chain.index(current):] + [current]
+                    cycle = [*chain[chain.index(current):], current]
                     if name == min(cycle[:-1], key=lambda k: self._kind_order(k)):
                         self.report(
                             "LD004",
@@ -373,7 +373,8 @@ class _Resolver:
                 return f"{sid}.{name}"
             elsewhere = sorted(f"{s}.{name}" for s, ns in self.nodes.items() if name in ns)
             if elsewhere:
-                help = f"did you mean '{elsewhere[0]}'? nodes of other systems are named system.node"
+                help = (f"did you mean '{elsewhere[0]}'? "
+                        "nodes of other systems are named system.node")
             else:
                 help = did_you_mean(name, set(self.nodes[sid]))
             self.report("LD002", f"undefined node '{name}' in system '{sid}'",

@@ -110,7 +110,7 @@ _OWNER = [
 
 
 class _Brace:
-    __slots__ = ("line", "column", "indent", "owner", "block", "lost")
+    __slots__ = ("block", "column", "indent", "line", "lost", "owner")
 
     def __init__(self, line: int, column: int, indent: int, owner: str, block: bool):
         self.line, self.column, self.indent = line, column, indent
