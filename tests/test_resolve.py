@@ -205,3 +205,16 @@ def test_files_given_outside_the_current_directory_keep_the_given_path(write, tm
     assert ws.diagnostics[0].span.file == "../a/x.loop"
     assert load([str(tmp_path / "a")], root=tmp_path).files[0].path == str(
         Path(tmp_path / "a/x.loop").as_posix())
+
+
+def test_constructed_workspaces_are_valid_models(monkeypatch):
+    """The resolver builds models without validation; they must still validate."""
+    from conftest import EXAMPLES
+
+    from loopdsl.model import Workspace
+
+    for folder in sorted(p for p in EXAMPLES.iterdir() if p.is_dir()):
+        monkeypatch.chdir(folder)
+        ws = load(["."])
+        dumped = ws.model_dump(mode="json")
+        assert Workspace.model_validate(dumped).model_dump(mode="json") == dumped

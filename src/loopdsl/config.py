@@ -19,7 +19,8 @@ class ConfigError(Exception):
 class Config(BaseModel):
     """The settings of one run; keys are spelled as in the file (kebab-case)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
+                              defer_build=True)
 
     select: list[str] | None = Field(
         default=None,
@@ -84,6 +85,8 @@ def load_config(path: Path | None, **overrides: Any) -> Config:
     if path is not None:
         data = _read(path)
     data.update({k: v for k, v in overrides.items() if v is not None})
+    if not data and path is None:
+        return Config.model_construct()  # the defaults: nothing to validate
     try:
         config = Config.model_validate({**data, "source": path.resolve() if path else None})
     except ValidationError as e:

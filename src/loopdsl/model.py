@@ -15,7 +15,9 @@ from typing_extensions import TypeAliasType
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Schemas are built on first validation; the resolver uses model_construct
+    # (its input is already typed), so `check` never pays for building them.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Role(StrEnum):
