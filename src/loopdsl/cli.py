@@ -84,6 +84,20 @@ def _config(config_file: Path | None, **overrides: Any) -> Any:
     return load_config(config_file, **overrides)
 
 
+def _split(values: Sequence[str]) -> list[str]:
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def _with_selection(config: Any, select: Sequence[str], ignore: Sequence[str]) -> Any:
+    """Command-line selection over the file's, with ruff's precedence."""
+    update: dict[str, Any] = {}
+    if select:
+        update |= {"select": _split(select), "extend_select": []}
+    if ignore:
+        update["ignore"] = [*config.ignore, *_split(ignore)]
+    return config.model_copy(update=update) if update else config
+
+
 def _load(paths: Sequence[str], config: Any) -> Any:
     from loopdsl.loader import load
 
@@ -132,6 +146,12 @@ def _use_color(no_color: bool) -> bool:
               type=click.Choice(["text", "concise", "json"]),
               help="How findings are written: text (source and caret), concise "
                    "(file:line:col: CODE message), json (an array of objects).")
+@click.option("--select", "select", multiple=True, metavar="CODES",
+              help="Check only these rules: codes, names or prefixes, comma-separated "
+                   "(replaces select and extend-select of the configuration).")
+@click.option("--ignore", "ignore", multiple=True, metavar="CODES",
+              help="Do not check these rules: codes, names or prefixes, comma-separated "
+                   "(added to the configuration's ignore).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
               help="Lowest severity that makes the exit code 1 [default: warning].")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
@@ -139,8 +159,8 @@ def _use_color(no_color: bool) -> bool:
                    "the nearest one above the current directory.")
 @click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR works too).")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line.")
-def check(paths: tuple[str, ...], fmt: str, fail_on: str | None, config_file: Path | None,
-          no_color: bool, quiet: bool) -> None:
+def check(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
+          fail_on: str | None, config_file: Path | None, no_color: bool, quiet: bool) -> None:
     """Parse, resolve and lint .loop files.
 
     PATHS are files or folders (folders are searched for *.loop files, hidden
@@ -153,6 +173,7 @@ def check(paths: tuple[str, ...], fmt: str, fail_on: str | None, config_file: Pa
     from loopdsl.report import ReportContext, formatter
 
     config = _config(config_file, fail_on=fail_on)
+    config = _with_selection(config, select, ignore)
     workspace = _load(paths, config)
     if not workspace.files and not quiet:
         click.echo("loopdsl: warning: no .loop files found", err=True)

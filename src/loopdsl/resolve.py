@@ -147,6 +147,9 @@ class _Resolver:
     # --- helpers -------------------------------------------------------------
 
     def report(self, code: str, message: str, span: Span, **kw: Any) -> None:
+        # A suggestion belongs in the message too: it is what the user needs.
+        if code in ("LD002", "LD004") and kw.get("help"):
+            message = f"{message}; {kw['help']}"
         self.diags.append(structural(code, message, span, **kw))
 
     def attributes(self, attrs: list[ast.Attr], path: str,

@@ -1,0 +1,87 @@
+"""The flow graph of a workspace, built once per lint run (rustworkx).
+
+Every question the rules ask is answered in time linear in nodes + flows:
+reachability from (or to) a whole set of nodes is one traversal from a
+temporary super-node, and cycles are strongly connected components.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import rustworkx as rx
+
+from loopdsl.model import Flow, Node, Workspace
+
+
+class FlowGraph:
+    """Nodes are qualified node ids; edges are flows."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.graph: rx.PyDiGraph = rx.PyDiGraph(check_cycle=False, multigraph=False)
+        self.nodes: dict[str, Node] = {}
+        self.index: dict[str, int] = {}
+        for node in workspace.nodes():
+            self.nodes[node.qualified_id] = node
+            self.index[node.qualified_id] = self.graph.add_node(node.qualified_id)
+        self.flows: list[Flow] = workspace.flows()
+        self.graph.add_edges_from_no_data(
+            [(self.index[f.source], self.index[f.target]) for f in self.flows
+             if f.source in self.index and f.target in self.index]
+        )
+        self.in_flow: set[str] = {f.source for f in self.flows} | {f.target for f in self.flows}
+
+    def matching(self, predicate: Callable[[Node], bool]) -> list[str]:
+        """Ids of the nodes for which ``predicate`` holds."""
+        return [qid for qid, node in self.nodes.items() if predicate(node)]
+
+    def reachable_from(self, sources: Iterable[str]) -> set[str]:
+        """Nodes at the end of a path (one flow or more) from any of ``sources``."""
+        return self._strict(sources, forward=True)
+
+    def reaching(self, targets: Iterable[str]) -> set[str]:
+        """Nodes at the start of a path (one flow or more) to any of ``targets``."""
+        return self._strict(targets, forward=False)
+
+    def _strict(self, ends: Iterable[str], *, forward: bool) -> set[str]:
+        ids = [self.index[e] for e in ends if e in self.index]
+        if not ids:
+            return set()
+        g = self.graph
+        hub = g.add_node("<hub>")
+        try:
+            if forward:
+                g.add_edges_from_no_data([(hub, i) for i in ids])
+                closure = rx.descendants(g, hub)  # the ends and all after them
+            else:
+                g.add_edges_from_no_data([(i, hub) for i in ids])
+                closure = rx.ancestors(g, hub)  # the ends and all before them
+        finally:
+            g.remove_node(hub)
+        # A node counts only if a real flow leads to it (from it): an end
+        # reaches itself only through a cycle.
+        if forward:
+            hits = {t for s, t in g.edge_list() if s in closure}
+        else:
+            hits = {s for s, t in g.edge_list() if t in closure}
+        return {g[i] for i in hits}
+
+    def cycles_avoiding(self, excluded: set[str]) -> list[list[str]]:
+        """Strongly connected components of two or more nodes once ``excluded``
+        nodes are removed, each as node ids in a stable order."""
+        keep = [i for qid, i in self.index.items() if qid not in excluded]
+        sub = self.graph.subgraph(keep)
+        order = {qid: n for n, qid in enumerate(self.index)}
+        components = []
+        for component in rx.strongly_connected_components(sub):
+            if len(component) >= 2:
+                components.append(sorted((sub[i] for i in component), key=order.__getitem__))
+        return sorted(components, key=lambda c: order[c[0]])
+
+    def cycle_path(self, component: list[str]) -> list[str]:
+        """One directed cycle through the first node of a strongly connected
+        component, as node ids, first node repeated at the end."""
+        sub = self.graph.subgraph([self.index[q] for q in component])
+        start = next(i for i in sub.node_indices() if sub[i] == component[0])
+        edges = rx.digraph_find_cycle(sub, source=start)
+        return [sub[s] for s, _ in edges] + [sub[edges[0][0]]] if edges else component

@@ -1,0 +1,71 @@
+"""Run rules over a workspace: select elements, apply the check function,
+turn what fails into diagnostics with rendered messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loopdsl.linter.functions import (
+    Element,
+    Finding,
+    RuleContext,
+    attributes_match,
+    elements_of,
+)
+from loopdsl.linter.ruleset import Rule
+from loopdsl.model import Diagnostic, Flow, Node, Severity, Workspace
+
+
+def run_rules(workspace: Workspace, rules: list[Rule],
+              severity: dict[str, Severity]) -> list[Diagnostic]:
+    """Every finding of ``rules`` on ``workspace``."""
+    if not rules:
+        return []
+    ctx = RuleContext(workspace)
+    by_type: dict[str, list[Element]] = {}
+    out: list[Diagnostic] = []
+    for rule in rules:
+        element_type = rule.spec.select.element
+        if element_type not in by_type:
+            by_type[element_type] = elements_of(workspace, element_type)
+        selected = [e for e in by_type[element_type] if _selected(ctx, rule, e)]
+        for finding in rule.function.run(ctx, selected, rule.options):
+            out.append(_diagnostic(rule, finding, severity[rule.code]))
+    return out
+
+
+def _selected(ctx: RuleContext, rule: Rule, e: Element) -> bool:
+    sel = rule.spec.select
+    if isinstance(e.obj, Node):
+        return ctx.node_matches(e.obj, sel)
+    if not attributes_match(e.attributes, sel):
+        return False
+    if isinstance(e.obj, Flow):
+        for end, f in ((e.obj.source, sel.source), (e.obj.target, sel.target)):
+            if f is not None and not (end in ctx.graph.nodes
+                                      and ctx.node_matches(ctx.graph.nodes[end], f)):
+                return False
+    return True
+
+
+class _Values(dict[str, Any]):
+    """Message values; a placeholder with no value stays visible, never fails."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _diagnostic(rule: Rule, finding: Finding, severity: Severity) -> Diagnostic:
+    values = _Values(finding.element.placeholders())
+    values.update(finding.values)
+    spec = rule.spec
+    return Diagnostic(
+        code=spec.code,
+        name=spec.name,
+        severity=severity,
+        message=spec.message.format_map(values),
+        span=finding.span or finding.element.span,
+        help=spec.help.format_map(values) if spec.help else None,
+        related=finding.related,
+        element=finding.element.key,
+    )

@@ -1,0 +1,480 @@
+"""Check functions: the closed set a rule file may name (SPEC §7).
+
+Each function is registered with the element types it accepts, a pydantic
+model for its options, and the placeholders it adds to messages. Graph work
+is memoised per lint run, so rules sharing a question share its answer, and
+every function is linear in nodes + flows. More functions come from Python
+packages through the entry-point group ``loopdsl.functions``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import rustworkx as rx
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from loopdsl.graph import FlowGraph
+from loopdsl.linter.rulefile import EndFilter
+from loopdsl.model import Flow, Kind, Loop, Node, Related, Span, System, Workspace
+
+# --- what functions work on ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Element:
+    """A node, flow, loop or system, with what messages and filters need."""
+
+    type: str
+    obj: Node | Flow | Loop | System
+    id: str
+    key: str
+    span: Span
+    system: str
+    label: str
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        """The element's attributes."""
+        return self.obj.attributes
+
+    def placeholders(self) -> dict[str, str]:
+        """Values for ``{id}``, ``{label}``, ... in message templates."""
+        values = {"id": self.id, "label": self.label, "system": self.system}
+        if isinstance(self.obj, Node):
+            values |= {"kind": self.obj.kind, "role": self.obj.role or "unknown"}
+        elif isinstance(self.obj, Flow):
+            values |= {"source": _short(self.obj.source, self.system),
+                       "target": _short(self.obj.target, self.system)}
+        return values
+
+
+def _short(qid: str, system: str) -> str:
+    return qid.split(".", 1)[1] if qid.startswith(system + ".") else qid
+
+
+def elements_of(workspace: Workspace, element_type: str) -> list[Element]:
+    """Every element of one type, in source order."""
+    if element_type == "node":
+        return [Element("node", n, n.id, f"node:{n.qualified_id}", n.span, n.system, n.label)
+                for n in workspace.nodes()]
+    if element_type == "flow":
+        return [flow_element(f) for f in workspace.flows()]
+    if element_type == "loop":
+        return [Element("loop", lp, lp.id, f"loop:{lp.system}.{lp.id}", lp.span, lp.system,
+                        lp.label) for lp in workspace.loops()]
+    return [Element("system", s, s.id, f"system:{s.id}", s.span, s.id, s.label)
+            for s in workspace.systems]
+
+
+def flow_element(f: Flow) -> Element:
+    """A flow as an element; its id reads ``source -> target``."""
+    name = f"{_short(f.source, f.system)} -> {_short(f.target, f.system)}"
+    return Element("flow", f, name, f"flow:{f.source}->{f.target}", f.span, f.system,
+                   f.label or name)
+
+
+@dataclass(slots=True)
+class Finding:
+    """A check that did not hold: where, and values for the message."""
+
+    element: Element
+    values: dict[str, Any] = field(default_factory=dict)
+    span: Span | None = None
+    related: list[Related] = field(default_factory=list)
+
+
+class RuleContext:
+    """What check functions may consult: the workspace, its graph, and a memo."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.graph = FlowGraph(workspace)
+        self.kinds: dict[str, Kind] = {k.name: k for k in workspace.kinds}
+        self.loops: dict[tuple[str, str], list[Loop]] = {}
+        for loop in workspace.loops():
+            for key in loop.flows:
+                self.loops.setdefault(key, []).append(loop)
+        self._memo: dict[Any, Any] = {}
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per lint run for each ``key``."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def kind_chain(self, kind: str) -> list[str]:
+        """``kind`` and the kinds it derives from, ending at a role when it does."""
+        chain = [kind]
+        while kind in self.kinds and self.kinds[kind].base not in chain:
+            kind = self.kinds[kind].base
+            chain.append(kind)
+        return chain
+
+    def node_matches(self, node: Node, f: EndFilter) -> bool:
+        """Does ``node`` pass a role / kind / attribute filter?"""
+        if f.role and node.role not in f.role:
+            return False
+        if f.kind and not set(f.kind) & set(self.kind_chain(node.kind)):
+            return False
+        return attributes_match(node.attributes, f)
+
+    def nodes_matching(self, f: EndFilter) -> list[str]:
+        """Qualified ids of the nodes that pass ``f`` (memoised)."""
+        key = ("nodes", f.model_dump_json())
+        return self.memo(key, lambda: self.graph.matching(lambda n: self.node_matches(n, f)))
+
+
+def attributes_match(attributes: dict[str, Any], f: EndFilter) -> bool:
+    """Equality on ``attributes``, presence on ``has``, absence on ``missing``."""
+    return (all(attributes.get(k) == v and k in attributes for k, v in f.attributes.items())
+            and all(k in attributes for k in f.has)
+            and not any(k in attributes for k in f.missing))
+
+
+# --- the registry -------------------------------------------------------------------
+
+
+class Options(BaseModel):
+    """Base of every function's options: unknown options are errors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
+                              defer_build=True)
+
+
+RunFunction = Callable[[RuleContext, list[Element], Any], Iterable[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckFunction:
+    """A named check: which elements it takes, its options, what it provides."""
+
+    name: str
+    elements: frozenset[str]
+    run: RunFunction
+    options: type[Options] = Options
+    provides: frozenset[str] = frozenset()
+    description: str = ""
+
+
+FUNCTIONS: dict[str, CheckFunction] = {}
+
+
+def check_function(
+    name: str,
+    *,
+    elements: Iterable[str],
+    options: type[Options] = Options,
+    provides: Iterable[str] = (),
+) -> Callable[[RunFunction], CheckFunction]:
+    """Register a built-in check function (plugins build ``CheckFunction`` directly)."""
+
+    def register(run: RunFunction) -> CheckFunction:
+        fn = CheckFunction(name, frozenset(elements), run, options, frozenset(provides),
+                           (run.__doc__ or "").strip().splitlines()[0])
+        FUNCTIONS[name] = fn
+        return fn
+
+    return register
+
+
+def lookup(name: str) -> CheckFunction | None:
+    """A built-in function, else one from the ``loopdsl.functions`` entry points."""
+    if name in FUNCTIONS:
+        return FUNCTIONS[name]
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="loopdsl.functions"):
+        if ep.name == name:
+            fn = ep.load()
+            if not isinstance(fn, CheckFunction):
+                raise TypeError(f"entry point '{name}' is not a loopdsl CheckFunction")
+            FUNCTIONS[name] = fn
+            return fn
+    return None
+
+
+def known_functions() -> list[str]:
+    """Names of the built-in and installed functions."""
+    from importlib.metadata import entry_points
+
+    return sorted(set(FUNCTIONS) | {ep.name for ep in entry_points(group="loopdsl.functions")})
+
+
+# --- the functions --------------------------------------------------------------------
+
+
+class NodeSet(Options, EndFilter):
+    """Options naming a set of nodes by role, kind or attributes."""
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> NodeSet:
+        if not (self.role or self.kind or self.attributes or self.has or self.missing):
+            raise ValueError("name the nodes with role, kind, attributes, has or missing")
+        return self
+
+
+@check_function("reachable-from", elements={"node"}, options=NodeSet)
+def reachable_from(ctx: RuleContext, elements: list[Element], opts: NodeSet) -> Iterator[Finding]:
+    """Holds when a path leads to the node from a node of the named set."""
+    reached = ctx.memo(("reachable-from", opts.model_dump_json()),
+                       lambda: ctx.graph.reachable_from(ctx.nodes_matching(opts)))
+    for e in elements:
+        if e.key.removeprefix("node:") not in reached:
+            yield Finding(e)
+
+
+@check_function("reaches", elements={"node"}, options=NodeSet)
+def reaches(ctx: RuleContext, elements: list[Element], opts: NodeSet) -> Iterator[Finding]:
+    """Holds when a path leads from the node to a node of the named set."""
+    reaching = ctx.memo(("reaches", opts.model_dump_json()),
+                        lambda: ctx.graph.reaching(ctx.nodes_matching(opts)))
+    for e in elements:
+        if e.key.removeprefix("node:") not in reaching:
+            yield Finding(e)
+
+
+@check_function("in-flow", elements={"node"})
+def in_flow(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterator[Finding]:
+    """Holds when the node is the source or target of at least one flow."""
+    for e in elements:
+        if e.key.removeprefix("node:") not in ctx.graph.in_flow:
+            yield Finding(e)
+
+
+def _loop_graph(loop: Loop) -> tuple[rx.PyDiGraph, dict[str, int]]:
+    g: rx.PyDiGraph = rx.PyDiGraph(multigraph=False)
+    index: dict[str, int] = {}
+    for s, t in loop.flows:
+        for qid in (s, t):
+            if qid not in index:
+                index[qid] = g.add_node(qid)
+        g.add_edge(index[s], index[t], None)
+    return g, index
+
+
+def _has_cycle(g: rx.PyDiGraph) -> bool:
+    return not rx.is_directed_acyclic_graph(g)
+
+
+@check_function("closed", elements={"loop"})
+def closed(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterator[Finding]:
+    """Holds when the loop's flows contain a directed cycle."""
+    for e in elements:
+        assert isinstance(e.obj, Loop)
+        if not _has_cycle(_loop_graph(e.obj)[0]):
+            yield Finding(e)
+
+
+@check_function("cycle-through", elements={"loop"}, options=NodeSet)
+def cycle_through(ctx: RuleContext, elements: list[Element], opts: NodeSet) -> Iterator[Finding]:
+    """Holds when the loop has no cycle, or one of its cycles passes through
+    a node of the named set."""
+    wanted = set(ctx.nodes_matching(opts))
+    for e in elements:
+        assert isinstance(e.obj, Loop)
+        g, index = _loop_graph(e.obj)
+        if not _has_cycle(g):
+            continue
+        on_cycle = set()
+        for component in rx.strongly_connected_components(g):
+            if len(component) > 1:
+                on_cycle.update(g[i] for i in component)
+        on_cycle.update(s for s, t in e.obj.flows if s == t)
+        if not on_cycle & wanted:
+            yield Finding(e)
+
+
+class Present(Options):
+    names: list[str] = Field(default_factory=list)
+    from_kind: str | None = Field(default=None, alias="from-kind")
+    or_label: bool = Field(default=False, alias="or-label")
+
+
+@check_function("attributes-present", elements={"node", "flow", "loop", "system"},
+                options=Present, provides={"missing"})
+def attributes_present(ctx: RuleContext, elements: list[Element],
+                       opts: Present) -> Iterator[Finding]:
+    """Holds when the element sets every attribute in ``names`` and every one
+    its kind (or a base kind) lists under ``from-kind``; with ``or-label``, a
+    label different from the id also satisfies it."""
+    for e in elements:
+        needed = list(opts.names)
+        if opts.from_kind and isinstance(e.obj, Node):
+            for kind in ctx.kind_chain(e.obj.kind):
+                if kind in ctx.kinds:
+                    listed = ctx.kinds[kind].attributes.get(opts.from_kind, [])
+                    needed += [n for n in listed if isinstance(n, str) and n not in needed]
+        missing = [n for n in needed if n not in e.attributes]
+        if missing and opts.or_label and e.label != e.id:
+            continue
+        if missing:
+            yield Finding(e, {"missing": ", ".join(missing)})
+
+
+class Matches(Options):
+    attribute: str
+    pattern: str | None = None
+    one_of: list[Any] | None = Field(default=None, alias="one-of")
+    type: Literal["string", "number", "integer", "boolean", "list"] | None = None
+    required: bool = False
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Matches:
+        if sum(x is not None for x in (self.pattern, self.one_of, self.type)) != 1:
+            raise ValueError("give exactly one of pattern, one-of or type")
+        if self.pattern is not None:
+            re.compile(self.pattern)
+        return self
+
+
+_TYPES: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "list": lambda v: isinstance(v, list),
+}
+
+
+@check_function("attribute-matches", elements={"node", "flow", "loop", "system"},
+                options=Matches, provides={"attribute", "value"})
+def attribute_matches(ctx: RuleContext, elements: list[Element],
+                      opts: Matches) -> Iterator[Finding]:
+    """Holds when the attribute matches a regular expression (``pattern``),
+    is one of a list (``one-of``) or has a type (``type``); an absent
+    attribute holds unless ``required``."""
+    regex = re.compile(opts.pattern) if opts.pattern is not None else None
+    for e in elements:
+        if opts.attribute not in e.attributes:
+            if opts.required:
+                yield Finding(e, {"attribute": opts.attribute, "value": "(not set)"})
+            continue
+        value = e.attributes[opts.attribute]
+        if regex is not None:
+            ok = isinstance(value, str) and regex.fullmatch(value) is not None
+        elif opts.one_of is not None:
+            ok = value in opts.one_of
+        else:
+            ok = _TYPES[opts.type or "string"](value)
+        if not ok:
+            yield Finding(e, {"attribute": opts.attribute, "value": value})
+
+
+class SumWithin(Options):
+    attribute: str = "latency_ms"
+    limit: str = "budget_ms"
+
+
+def _number(v: Any) -> float | None:
+    return v if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
+def plain(n: float) -> str:
+    """A number as people write it: 1300, not 1300.0."""
+    return str(int(n)) if float(n).is_integer() else f"{n:g}"
+
+
+@check_function("sum-within", elements={"loop", "system"}, options=SumWithin,
+                provides={"total", "limit", "attribute"})
+def sum_within(ctx: RuleContext, elements: list[Element], opts: SumWithin) -> Iterator[Finding]:
+    """Holds when the sum of ``attribute`` over the element's nodes and flows
+    is at most its ``limit`` attribute (no limit set: holds)."""
+    flows_by_key = {f.key: f for f in ctx.graph.flows}
+    for e in elements:
+        limit = _number(e.attributes.get(opts.limit))
+        if limit is None:
+            continue
+        if isinstance(e.obj, Loop):
+            keys = e.obj.flows
+            node_ids = list(dict.fromkeys(q for key in keys for q in key))
+        else:
+            assert isinstance(e.obj, System)
+            keys = [f.key for f in e.obj.flows]
+            node_ids = [n.qualified_id for n in e.obj.nodes]
+        total = 0.0
+        for qid in node_ids:
+            total += _number(ctx.graph.nodes[qid].attributes.get(opts.attribute)) or 0
+        for key in keys:
+            total += _number(flows_by_key[key].attributes.get(opts.attribute)) or 0
+        if total > limit:
+            yield Finding(e, {"total": plain(total), "limit": plain(limit),
+                              "attribute": opts.attribute})
+
+
+@check_function("not-self-flow", elements={"flow"})
+def not_self_flow(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterator[Finding]:
+    """Holds when the flow's source and target are different nodes."""
+    for e in elements:
+        assert isinstance(e.obj, Flow)
+        if e.obj.source == e.obj.target:
+            yield Finding(e)
+
+
+@check_function("consistent-flow", elements={"flow"}, provides={"first"})
+def consistent_flow(ctx: RuleContext, elements: list[Element],
+                    opts: Options) -> Iterator[Finding]:
+    """Holds when every restatement of the flow has the label and attributes of
+    its first statement; each differing restatement is a finding."""
+    for e in elements:
+        assert isinstance(e.obj, Flow)
+        first, *rest = e.obj.statements
+        for again in rest:
+            if (again.label, again.attributes) != (first.label, first.attributes):
+                where = f"{first.span.file}:{first.span.line}:{first.span.column}"
+                yield Finding(e, {"first": where}, span=again.span,
+                              related=[Related(message="first stated here", span=first.span)])
+
+
+class Bounded(Options):
+    through: EndFilter = Field(default_factory=lambda: EndFilter(role=["feedback"]))
+    bound: str = "max_iterations"
+
+
+@check_function("bounded-cycles", elements={"flow"}, options=Bounded, provides={"cycle"})
+def bounded_cycles(ctx: RuleContext, elements: list[Element], opts: Bounded) -> Iterator[Finding]:
+    """Holds when every cycle of the selected flows that avoids the
+    ``through`` nodes has a loop holding one of its flows that sets ``bound``.
+    A cycle is a strongly connected component (two nodes or more) of the flow
+    graph without those nodes; findings go to each loop holding a flow of the
+    cycle, or to its first flow when no loop holds one."""
+    selected = {e.obj.key: e for e in elements if isinstance(e.obj, Flow)}
+    excluded = set(ctx.nodes_matching(opts.through))
+    for component in ctx.graph.cycles_avoiding(excluded):
+        members = set(component)
+        flows = sorted((e for key, e in selected.items()
+                        if key[0] in members and key[1] in members),
+                       key=lambda e: (e.span.file, e.span.line, e.span.column))
+        if not flows:
+            continue
+        holding = {(lp.system, lp.id): lp for e in flows for lp in ctx.loops.get(e.obj.key, [])}
+        loops = list(holding.values())
+        if any(opts.bound in lp.attributes for lp in loops):
+            continue
+        cycle = " -> ".join(_short(q, flows[0].system) for q in ctx.graph.cycle_path(component))
+        if loops:
+            for lp in loops:
+                yield Finding(Element("loop", lp, lp.id, f"loop:{lp.system}.{lp.id}", lp.span,
+                                      lp.system, lp.label), {"cycle": cycle})
+        else:
+            yield Finding(flows[0], {"cycle": cycle})
+
+
+@check_function("declares-loops", elements={"system"})
+def declares_loops(ctx: RuleContext, elements: list[Element],
+                   opts: Options) -> Iterator[Finding]:
+    """Holds when the system declares a loop, or states no flow at all."""
+    for e in elements:
+        assert isinstance(e.obj, System)
+        if e.obj.flows and not e.obj.loops:
+            yield Finding(e)
+
+
+@check_function("none", elements={"node", "flow", "loop", "system"})
+def none(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterator[Finding]:
+    """Never holds: every selected element is a finding (forbidden patterns)."""
+    for e in elements:
+        yield Finding(e)
