@@ -185,6 +185,51 @@ def check(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tup
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
+# --- rules / explain -------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--format", "-f", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "json", "markdown"]),
+              help="table for reading, json for programs, markdown for the rule reference "
+                   "(docs/rules.md is this output).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read rule-paths from this file instead of the nearest one.")
+def rules(fmt: str, config_file: Path | None) -> None:
+    """List every rule: code, name, default severity, summary and origin.
+
+    Origin is `builtin` or the path of a team's rule file (from rule-paths).
+    Structural diagnostics LD001-LD007 come from the parser and resolver and
+    are listed too.
+    """
+    from loopdsl.linter.catalog import catalog, to_json, to_markdown, to_table
+
+    entries = catalog(_config(config_file))
+    click.echo({"table": to_table, "json": to_json, "markdown": to_markdown}[fmt](entries),
+               nl=False)
+
+
+@cli.command()
+@click.argument("rule")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read rule-paths from this file instead of the nearest one.")
+def explain(rule: str, config_file: Path | None) -> None:
+    """Explain RULE (a code such as LD101 or a name such as model-without-context):
+    why it exists, what it checks, and an example that triggers it and one that
+    does not."""
+    from loopdsl.linter.catalog import catalog, explain_text
+
+    entries = catalog(_config(config_file))
+    match = next((e for e in entries if rule in (e.code, e.name)), None)
+    if match is None:
+        from loopdsl.diagnostics import did_you_mean
+
+        hint = did_you_mean(rule, {e.code for e in entries} | {e.name for e in entries})
+        raise UserError(f"unknown rule '{rule}'" + (f"; {hint}" if hint else "")
+                        + " (see `loopdsl rules`)")
+    click.echo(explain_text(match), nl=False)
+
+
 # --- export / schema -----------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from loopdsl.linter.rulefile import (
     read_rule_file,
     template_fields,
 )
+from loopdsl.loader import display_path
 from loopdsl.model import Severity
 from loopdsl.resources import data_dir
 
@@ -63,9 +64,13 @@ def builtin_rule_paths() -> list[Any]:
                   key=lambda f: f.name)
 
 
-@functools.lru_cache(maxsize=8)
 def load_rules(extra_paths: tuple[Path, ...] = ()) -> list[Rule]:
     """Built-in rules, then every ``*.toml`` in ``extra_paths``; strict."""
+    return _load_rules(extra_paths, Path.cwd())
+
+
+@functools.lru_cache(maxsize=8)
+def _load_rules(extra_paths: tuple[Path, ...], cwd: Path) -> list[Rule]:
     rules: list[Rule] = []
     for f in builtin_rule_paths():
         rules.append(_validate(read_rule_file(Path(str(f))), "builtin", f.name))
@@ -73,14 +78,16 @@ def load_rules(extra_paths: tuple[Path, ...] = ()) -> list[Rule]:
         if not folder.is_dir():
             raise RuleFileError(f"{folder}: rule-paths entry is not a folder")
         for path in sorted(folder.glob("*.toml")):
-            rules.append(_validate(read_rule_file(path), path.as_posix(), path.as_posix()))
+            shown = display_path(path, cwd)
+            rules.append(_validate(read_rule_file(path), shown, shown))
     seen: dict[str, str] = {code: "structural" for code in STRUCTURAL}
     seen |= {name: "structural" for name, _, _ in STRUCTURAL.values()}
     for rule in rules:
         for key in (rule.code, rule.name):
             if key in seen:
-                raise RuleFileError(f"{rule.origin}: field '{'code' if key == rule.code else 'name'}'"
-                                    f": '{key}' is already used by {seen[key]}")
+                field = "code" if key == rule.code else "name"
+                raise RuleFileError(f"{rule.origin}: field '{field}': '{key}' is already used "
+                                    f"by {seen[key]}")
             seen[key] = rule.origin
     return rules
 
