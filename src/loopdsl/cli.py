@@ -204,9 +204,9 @@ def rules(fmt: str, config_file: Path | None) -> None:
     """
     from loopdsl.linter.catalog import catalog, to_json, to_markdown, to_table
 
-    entries = catalog(_config(config_file))
-    click.echo({"table": to_table, "json": to_json, "markdown": to_markdown}[fmt](entries),
-               nl=False)
+    config = _config(config_file)
+    render = {"table": to_table, "json": to_json, "markdown": to_markdown}[fmt]
+    click.echo(render(catalog(config), config), nl=False)
 
 
 @cli.command()
@@ -219,7 +219,8 @@ def explain(rule: str, config_file: Path | None) -> None:
     does not."""
     from loopdsl.linter.catalog import catalog, explain_text
 
-    entries = catalog(_config(config_file))
+    config = _config(config_file)
+    entries = catalog(config)
     match = next((e for e in entries if rule in (e.code, e.name)), None)
     if match is None:
         from loopdsl.diagnostics import did_you_mean
@@ -227,7 +228,7 @@ def explain(rule: str, config_file: Path | None) -> None:
         hint = did_you_mean(rule, {e.code for e in entries} | {e.name for e in entries})
         raise UserError(f"unknown rule '{rule}'" + (f"; {hint}" if hint else "")
                         + " (see `loopdsl rules`)")
-    click.echo(explain_text(match), nl=False)
+    click.echo(explain_text(match, config), nl=False)
 
 
 # --- export / schema -----------------------------------------------------------

@@ -245,7 +245,7 @@ def in_flow(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterato
             yield Finding(e)
 
 
-def _loop_graph(loop: Loop) -> tuple[rx.PyDiGraph, dict[str, int]]:
+def _loop_graph(loop: Loop) -> rx.PyDiGraph:
     g: rx.PyDiGraph = rx.PyDiGraph(multigraph=False)
     index: dict[str, int] = {}
     for s, t in loop.flows:
@@ -253,7 +253,7 @@ def _loop_graph(loop: Loop) -> tuple[rx.PyDiGraph, dict[str, int]]:
             if qid not in index:
                 index[qid] = g.add_node(qid)
         g.add_edge(index[s], index[t], None)
-    return g, index
+    return g
 
 
 def _has_cycle(g: rx.PyDiGraph) -> bool:
@@ -265,7 +265,7 @@ def closed(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterator
     """Holds when the loop's flows contain a directed cycle."""
     for e in elements:
         assert isinstance(e.obj, Loop)
-        if not _has_cycle(_loop_graph(e.obj)[0]):
+        if not _has_cycle(_loop_graph(e.obj)):
             yield Finding(e)
 
 
@@ -276,7 +276,7 @@ def cycle_through(ctx: RuleContext, elements: list[Element], opts: NodeSet) -> I
     wanted = set(ctx.nodes_matching(opts))
     for e in elements:
         assert isinstance(e.obj, Loop)
-        g, index = _loop_graph(e.obj)
+        g = _loop_graph(e.obj)
         if not _has_cycle(g):
             continue
         on_cycle = set()
