@@ -51,7 +51,7 @@ def test_text_shows_the_source_line_a_caret_and_a_summary(run, write):
                         "did you mean 'm'?")
     assert lines[2] == " 5 |   c -> mm"
     assert lines[3] == "   |        ^^ undefined-reference"
-    assert lines[4] == "  = help: did you mean 'm'?"
+    assert lines[4] == ""  # the suggestion is in the message; no help line repeats it
     assert lines[-1] == "1 problem (1 error) in 2 files"
     assert "\x1b[" not in result.stdout
 

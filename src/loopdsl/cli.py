@@ -109,6 +109,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as e:
         raise UserError(f"{path}: cannot write: {e.strerror or e}") from None
@@ -143,9 +144,11 @@ def _use_color(no_color: bool) -> bool:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option("--format", "-f", "fmt", default="text", show_default=True,
-              type=click.Choice(["text", "concise", "json"]),
-              help="How findings are written: text (source and caret), concise "
-                   "(file:line:col: CODE message), json (an array of objects).")
+              type=click.Choice(["text", "concise", "json", "sarif", "github"]),
+              help="How findings are written: text (source and caret; in GitHub Actions "
+                   "also annotations), concise (file:line:col: CODE message), json (an array "
+                   "of objects), sarif (SARIF 2.1.0 for code scanning), github (workflow "
+                   "annotations and a summary).")
 @click.option("--select", "select", multiple=True, metavar="CODES",
               help="Check only these rules: codes, names or prefixes, comma-separated "
                    "(replaces select and extend-select of the configuration).")
@@ -157,10 +160,18 @@ def _use_color(no_color: bool) -> bool:
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Read settings from this loopdsl.toml or pyproject.toml instead of "
                    "the nearest one above the current directory.")
+@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Let the findings recorded in this file pass (matched by code, file and "
+                   "element, not line); fail only on new ones, and list recorded findings "
+                   "that are gone.")
+@click.option("--write-baseline", "write_baseline",
+              type=click.Path(path_type=Path, dir_okay=False),
+              help="Record today's findings in this file and exit 0.")
 @click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR works too).")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line.")
 def check(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
-          fail_on: str | None, config_file: Path | None, no_color: bool, quiet: bool) -> None:
+          fail_on: str | None, config_file: Path | None, baseline_file: Path | None,
+          write_baseline: Path | None, no_color: bool, quiet: bool) -> None:
     """Parse, resolve and lint .loop files.
 
     PATHS are files or folders (folders are searched for *.loop files, hidden
@@ -178,11 +189,44 @@ def check(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tup
     if not workspace.files and not quiet:
         click.echo("loopdsl: warning: no .loop files found", err=True)
     findings = lint(workspace, config)
-    ctx = ReportContext(workspace=workspace, color=_use_color(no_color), quiet=quiet)
+    if write_baseline is not None:
+        from loopdsl import baseline
+
+        folder = write_baseline.resolve().parent
+        write_atomic(write_baseline, baseline.dump(findings, folder, Path.cwd()))
+        click.echo(f"loopdsl: recorded {len(findings)} findings in {write_baseline}", err=True)
+        sys.exit(EXIT_OK)
+    baselined = 0
+    if baseline_file is not None:
+        findings, baselined = _apply_baseline(findings, baseline_file, quiet)
+    ctx = ReportContext(workspace=workspace, color=_use_color(no_color), quiet=quiet,
+                        config=config, baselined=baselined)
     click.echo(formatter(fmt)(findings, ctx), nl=False, color=ctx.color)
     threshold = Severity(config.fail_on).rank
     failed = any(d.severity.rank >= threshold for d in findings)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def _apply_baseline(findings: list[Any], path: Path, quiet: bool) -> tuple[list[Any], int]:
+    from loopdsl import baseline
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise UserError(f"{path}: cannot read baseline: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not a valid baseline file (not UTF-8)") from None
+    try:
+        recorded = baseline.parse(text, str(path))
+    except baseline.BaselineError as e:
+        raise UserError(str(e)) from None
+    outcome = baseline.apply(findings, recorded, path.resolve().parent, Path.cwd())
+    if outcome.fixed and not quiet:
+        click.echo(f"loopdsl: {len(outcome.fixed)} baseline entries no longer match "
+                   f"(fixed); rewrite {path} with --write-baseline to tidy it:", err=True)
+        for code, file, element in outcome.fixed:
+            click.echo(f"  fixed: {code} in {file} ({element})", err=True)
+    return outcome.new, outcome.matched
 
 
 # --- rules / explain -------------------------------------------------------------

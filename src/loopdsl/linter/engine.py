@@ -37,7 +37,8 @@ def run_rules(workspace: Workspace, rules: list[Rule],
 def _selected(ctx: RuleContext, rule: Rule, e: Element) -> bool:
     sel = rule.spec.select
     if isinstance(e.obj, Node):
-        return ctx.node_matches(e.obj, sel)
+        # A node of an unknown kind already has its LD004; rules would only echo it.
+        return e.obj.role is not None and ctx.node_matches(e.obj, sel)
     if not attributes_match(e.attributes, sel):
         return False
     if isinstance(e.obj, Flow):

@@ -7,6 +7,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from loopdsl.config import Config
 from loopdsl.model import Diagnostic, Workspace
 
 
@@ -17,6 +18,8 @@ class ReportContext:
     workspace: Workspace
     color: bool = False
     quiet: bool = False
+    config: Config | None = None  # the run's settings: which rules were on
+    baselined: int = 0  # findings a baseline let pass, for the summary
 
 
 Formatter = Callable[[list[Diagnostic], ReportContext], str]
@@ -25,6 +28,8 @@ FORMATS: dict[str, str] = {
     "text": "loopdsl.report.text:format_text",
     "concise": "loopdsl.report.text:format_concise",
     "json": "loopdsl.report.machine:format_json",
+    "sarif": "loopdsl.report.sarif:format_sarif",
+    "github": "loopdsl.report.github:format_github",
 }
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import click
@@ -37,14 +38,21 @@ def format_text(diagnostics: list[Diagnostic], ctx: ReportContext) -> str:
     out: list[str] = []
     for d in diagnostics:
         out.append(_one(d, lines_of.get(d.span.file), style))
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        # As yamllint's `auto` format: in a workflow, annotate the pull request too.
+        from loopdsl.report.github import annotations
+
+        out.append(annotations(diagnostics))
     if not ctx.quiet:
-        out.append(summary(diagnostics, len(ctx.workspace.files)) + "\n")
-    return "\n".join(out)
+        out.append(summary(diagnostics, len(ctx.workspace.files), ctx.baselined) + "\n")
+    return "\n".join(x for x in out if x)
 
 
-def summary(diagnostics: list[Diagnostic], files: int) -> str:
+def summary(diagnostics: list[Diagnostic], files: int, baselined: int = 0) -> str:
     """``3 problems (2 errors, 1 warning) in 4 files``."""
     where = f"in {files} file{'s' if files != 1 else ''}"
+    if baselined:
+        where += f" ({baselined} more in the baseline)"
     if not diagnostics:
         return f"no problems {where}"
     counts = []
@@ -88,7 +96,7 @@ def _one(d: Diagnostic, lines: list[str] | None, style: _Style) -> str:
     for r in d.related:
         rs = r.span
         out.append(f"  = note: {clean(r.message)} at {clean(rs.file)}:{rs.line}:{rs.column}")
-    if d.help:
+    if d.help and d.help not in d.message:
         out.append(f"  = help: {clean(d.help)}")
     return "\n".join(out) + "\n"
 

@@ -1,0 +1,44 @@
+"""GitHub Actions workflow commands: one ``::error``/``::warning``/``::notice``
+annotation per finding, then a plain summary (GitHub shows only the first
+few annotations of a step)."""
+
+from __future__ import annotations
+
+from loopdsl.model import Diagnostic, Severity
+from loopdsl.report import ReportContext
+from loopdsl.report.text import summary
+
+_COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    """A message: '%', CR and LF are encoded (the runner decodes them)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A property value: as data, plus ':' and ','."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(d: Diagnostic) -> str:
+    """The workflow command for one finding."""
+    s = d.span
+    props = {
+        "file": s.file, "line": s.line, "col": s.column,
+        "endLine": s.end_line, "endColumn": s.end_column, "title": f"{d.code} {d.name}",
+    }
+    head = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items())
+    message = d.message + (f"\nhelp: {d.help}" if d.help and d.help not in d.message else "")
+    return f"::{_COMMAND[d.severity]} {head}::{escape_data(message)}"
+
+
+def annotations(diagnostics: list[Diagnostic]) -> str:
+    """Every finding as an annotation line."""
+    return "".join(annotation(d) + "\n" for d in diagnostics)
+
+
+def format_github(diagnostics: list[Diagnostic], ctx: ReportContext) -> str:
+    """Annotations, then the summary line."""
+    return annotations(diagnostics) + summary(diagnostics, len(ctx.workspace.files),
+                                              ctx.baselined) + "\n"
