@@ -290,19 +290,91 @@ def export(file: str, output: Path | None, config_file: Path | None) -> None:
     The JSON follows `loopdsl schema`. When the workspace has errors (LD001 to
     LD006) nothing is written: the errors are printed on stderr, exit code 1.
     """
+    config = _config(config_file)
+    workspace = _load([file], config)
+    _require_clean(workspace, config)
+    _emit(workspace.model_dump_json(indent=2) + "\n", output)
+
+
+def _require_clean(workspace: Any, config: Any) -> list[Any]:
+    """All findings; exit 1 after printing them when any structural error stops the command."""
     from loopdsl.linter import lint
     from loopdsl.model import Severity
     from loopdsl.report import ReportContext, formatter
 
-    config = _config(config_file)
-    workspace = _load([file], config)
-    errors = [d for d in lint(workspace, config) if d.severity == Severity.ERROR
-              and d.code in {"LD001", "LD002", "LD003", "LD004", "LD005", "LD006"}]
+    findings = lint(workspace, config)
+    errors = [d for d in findings if d.severity == Severity.ERROR and d.code.startswith("LD00")]
     if errors:
         report = formatter("concise")(errors, ReportContext(workspace=workspace))
         click.echo(report, nl=False, err=True)
         sys.exit(EXIT_FINDINGS)
-    _emit(workspace.model_dump_json(indent=2) + "\n", output)
+    return findings
+
+
+_IMAGE_FORMATS = ("svg", "png", "pdf")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=str))
+@click.option("-f", "--format", "fmt", default="svg", show_default=True,
+              type=click.Choice(["dot", "svg", "png", "pdf", "mermaid"]),
+              help="dot and mermaid are text and need nothing else; svg, png and pdf need "
+                   "Graphviz's `dot` program.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Where to write; `-` for standard output. Default: FILE's name with the "
+                   "format's extension, beside FILE.")
+@click.option("--loop", "loop_id", metavar="ID",
+              help="Draw only this loop (`id` or `system.id`) and the nodes it touches.")
+@click.option("--findings", is_flag=True,
+              help="Outline nodes and flows with findings in the colour of their worst "
+                   "severity (messages as SVG tooltips).")
+@click.option("--direction", type=click.Choice(["LR", "TB"]), default="LR", show_default=True,
+              help="Left to right, or top to bottom.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read settings from this file instead of the nearest one.")
+def render(file: str, fmt: str, output: Path | None, loop_id: str | None, findings: bool,
+           direction: str, config_file: Path | None) -> None:
+    """Draw FILE's workspace (or one loop) as a diagram.
+
+    Roles have their own shape and colour, each loop's flows share a colour,
+    flows leaving feedback are dashed, and systems become clusters. A
+    workspace with errors (LD001 to LD006) is not drawn: exit code 1.
+    """
+    from loopdsl.render.view import ViewError
+
+    config = _config(config_file)
+    workspace = _load([file], config)
+    found = _require_clean(workspace, config)
+    options = {"loop": loop_id, "findings": found if findings else None,
+               "direction": direction}
+    try:
+        if fmt == "mermaid":
+            from loopdsl.render.mermaid import to_mermaid
+
+            data: str | bytes = to_mermaid(workspace, **options)
+        else:
+            from loopdsl.render.dot import GraphvizMissing, to_dot, to_image
+
+            data = to_dot(workspace, **options)
+            if fmt in _IMAGE_FORMATS:
+                try:
+                    data = to_image(data, fmt)
+                except GraphvizMissing as e:
+                    raise UserError(str(e)) from None
+    except ViewError as e:
+        raise UserError(str(e)) from None
+    if output is None:
+        suffix = {"mermaid": ".mmd"}.get(fmt, f".{fmt}")
+        output = Path(file).with_suffix(suffix) if not Path(file).is_dir() else Path(
+            file) / f"workspace{suffix}"
+    if str(output) == "-":
+        if isinstance(data, bytes):
+            click.get_binary_stream("stdout").write(data)
+        else:
+            click.echo(data, nl=False)
+        return
+    write_atomic(output, data)
+    click.echo(f"wrote {output}", err=True)
 
 
 @cli.command()

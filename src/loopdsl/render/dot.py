@@ -1,0 +1,132 @@
+"""Graphviz: the view as DOT (built with the ``graphviz`` package), and
+SVG/PNG/PDF through the ``dot`` program.
+
+Node ids are synthetic (``n0``, ``n1``, ...); every user string is a quoted
+label with backslashes escaped and ``<...>`` never read as an HTML label.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+import subprocess
+
+import graphviz
+
+from loopdsl.model import Diagnostic, Role, Workspace
+from loopdsl.render.view import (
+    ROLE_STYLES,
+    SEVERITY_COLORS,
+    View,
+    ViewFlow,
+    ViewNode,
+    build_view,
+)
+
+INSTALL_HINT = (
+    "Graphviz's `dot` is not installed: install it (Debian/Ubuntu: `apt-get install graphviz`; "
+    "macOS: `brew install graphviz`; Windows: `winget install graphviz`) "
+    "or use -f dot or -f mermaid, which need no Graphviz"
+)
+
+
+class GraphvizMissing(RuntimeError):
+    """``dot`` is needed for this format and is not on the PATH."""
+
+
+def text(value: str) -> str:
+    """A user string as a DOT label: literal backslashes, newlines as line breaks."""
+    return graphviz.nohtml(value.replace("\\", "\\\\").replace("\n", "\\n"))
+
+
+def to_dot(workspace: Workspace, *, loop: str | None = None,
+           findings: list[Diagnostic] | None = None, direction: str = "LR") -> str:
+    """DOT source for the workspace (or one loop); deterministic."""
+    view = build_view(workspace, loop=loop, findings=findings)
+    g = graphviz.Digraph("loopdsl")
+    g.attr("graph", rankdir=direction, label=text(view.title), labelloc="t", fontsize="18",
+           fontname="Helvetica", compound="true", newrank="true", nodesep="0.4",
+           ranksep="0.6")
+    g.attr("node", fontname="Helvetica", fontsize="11", style="filled", penwidth="1.2")
+    g.attr("edge", fontname="Helvetica", fontsize="9", arrowsize="0.8")
+    several = len(view.clusters) > 1
+    for cluster in view.clusters:
+        if several:
+            with g.subgraph(name=f"cluster_{cluster.id}") as sub:
+                sub.attr(label=text(cluster.label), style="rounded,dashed", color="#9E9E9E",
+                         fontname="Helvetica", fontsize="13")
+                for vn in cluster.nodes:
+                    _node(sub, vn)
+        else:
+            for vn in cluster.nodes:
+                _node(g, vn)
+    for vf in view.flows:
+        _flow(g, vf)
+    _legend(g, view)
+    return g.source
+
+
+def _node(g: graphviz.Digraph, vn: ViewNode) -> None:
+    node = vn.node
+    second = f"«{node.kind}»" if node.label == node.id else f"{node.id} «{node.kind}»"
+    attrs = {"label": text(f"{node.label}\n{second}"), "shape": vn.shape,
+             "fillcolor": vn.fill, "color": vn.border,
+             "tooltip": text(node.qualified_id)}
+    if vn.shape == "box":
+        attrs["style"] = "rounded,filled"
+    if vn.severity is not None:
+        attrs |= {"color": SEVERITY_COLORS[vn.severity], "penwidth": "3",
+                  "tooltip": text("\n".join(vn.messages))}
+    g.node(vn.id, **attrs)
+
+
+def _flow(g: graphviz.Digraph, vf: ViewFlow) -> None:
+    attrs: dict[str, str] = {}
+    if vf.flow.label:
+        attrs["label"] = text(vf.flow.label)
+    attrs["color"] = ":".join(vf.colors) if vf.colors else "#616161"
+    if vf.colors:
+        attrs["penwidth"] = "1.8"
+    if vf.back:
+        attrs["style"] = "dashed"
+    tooltip = f"{vf.flow.source} -> {vf.flow.target}"
+    if vf.loops:
+        tooltip += " (loop " + ", ".join(vf.loops) + ")"
+    attrs["tooltip"] = text(tooltip)
+    if vf.severity is not None:
+        attrs |= {"color": SEVERITY_COLORS[vf.severity], "penwidth": "3",
+                  "fontcolor": SEVERITY_COLORS[vf.severity],
+                  "tooltip": text("\n".join(vf.messages))}
+    g.edge(vf.source, vf.target, **attrs)
+
+
+def _legend(g: graphviz.Digraph, view: View) -> None:
+    """One HTML-table node: roles by colour and shape name, loops by colour,
+    and the dashed way back. User text in it is HTML-escaped."""
+    rows = ['<tr><td colspan="2"><b>Legend</b></td></tr>']
+    for role in view.roles or list(Role):
+        style = ROLE_STYLES[role]
+        rows.append(f'<tr><td bgcolor="{style.fill}" color="{style.border}" border="1">'
+                    f'{role.value}</td><td align="left">{style.shape}</td></tr>')
+    for name, color, alarm in view.loops:
+        mark = f' <font color="{alarm}">(findings)</font>' if alarm else ""
+        rows.append(f'<tr><td><font color="{color}">━━▶</font></td>'
+                    f'<td align="left">loop {html.escape(name)}{mark}</td></tr>')
+    rows.append('<tr><td><font color="#616161">╌╌▶</font></td>'
+                '<td align="left">way back from feedback</td></tr>')
+    table = ('<<table border="0" cellborder="0" cellspacing="2" cellpadding="3" '
+             'color="#BDBDBD">' + "".join(rows) + "</table>>")
+    g.node("legend", label=table, shape="box", style="rounded", color="#BDBDBD",
+           fontsize="9")
+
+
+def to_image(dot_source: str, fmt: str) -> bytes:
+    """Render DOT with the ``dot`` program: ``svg``, ``png`` or ``pdf`` bytes."""
+    exe = shutil.which("dot")
+    if exe is None:
+        raise GraphvizMissing(INSTALL_HINT)
+    proc = subprocess.run([exe, f"-T{fmt}"], input=dot_source.encode("utf-8"),
+                          capture_output=True, timeout=300, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"dot failed: {proc.stderr.decode('utf-8', 'replace').strip()}")
+    return proc.stdout

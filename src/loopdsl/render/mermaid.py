@@ -1,0 +1,93 @@
+"""Mermaid ``flowchart`` text for the view, for Markdown on GitHub and GitLab.
+
+Node ids are synthetic; every user string is a quoted label in which ``"``,
+``#``, ``<``, ``>``, ``&`` and the word ``end`` are entity codes, so no
+label can end a block, start a comment or inject markup.
+"""
+
+from __future__ import annotations
+
+import re
+
+from loopdsl.model import Diagnostic, Role, Workspace
+from loopdsl.render.view import ROLE_STYLES, SEVERITY_COLORS, ViewNode, build_view
+
+# Mermaid's own shapes, closest to the Graphviz ones.
+_SHAPES = {Role.CONTEXT: ('[/"', '"/]'), Role.MODEL: ('("', '")'),
+           Role.INTERFACE: ('["', '"]'), Role.FEEDBACK: ('{{"', '"}}')}
+_ENTITIES = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "&": "#amp;"}
+_SPECIAL = re.compile(r'["#<>&]|end|\r\n|\r|\n')
+
+
+def text(value: str) -> str:
+    """A user string for inside a quoted Mermaid label."""
+    def one(m: re.Match[str]) -> str:
+        found = m.group()
+        if found == "end":
+            return "#101;nd"
+        if found in _ENTITIES:
+            return _ENTITIES[found]
+        return "<br/>"
+
+    return _SPECIAL.sub(one, value)
+
+
+def to_mermaid(workspace: Workspace, *, loop: str | None = None,
+               findings: list[Diagnostic] | None = None, direction: str = "LR") -> str:
+    """A Mermaid flowchart for the workspace (or one loop); deterministic."""
+    view = build_view(workspace, loop=loop, findings=findings)
+    out = [f"---\ntitle: \"{text(view.title)}\"\n---", f"flowchart {direction}"]
+    several = len(view.clusters) > 1
+    for cluster in view.clusters:
+        indent = "    " if several else "  "
+        if several:
+            out.append(f'  subgraph {cluster.id}["{text(cluster.label)}"]')
+        out += [indent + _node(vn) for vn in cluster.nodes]
+        if several:
+            out.append("  end")
+    out += [f"  class {vn.id} finding_{vn.severity.value}" for cluster in view.clusters
+            for vn in cluster.nodes if vn.severity is not None]
+    link_styles = []
+    for i, vf in enumerate(view.flows):
+        arrow = "-.->" if vf.back else "-->"
+        label = f'|"{text(vf.flow.label)}"|' if vf.flow.label else ""
+        out.append(f"  {vf.source} {arrow}{label} {vf.target}")
+        if vf.severity is not None:
+            link_styles.append(f"  linkStyle {i} stroke:{SEVERITY_COLORS[vf.severity]},"
+                               "stroke-width:3px")
+        elif vf.colors:
+            link_styles.append(f"  linkStyle {i} stroke:{vf.colors[0]},stroke-width:2px")
+    out += link_styles
+    out += _legend(view.roles, view.loops)
+    for role in Role:
+        style = ROLE_STYLES[role]
+        out.append(f"  classDef {role.value} fill:{style.fill},stroke:{style.border}")
+    out.append("  classDef unknown fill:#F5F5F5,stroke:#757575")
+    for sev, color in SEVERITY_COLORS.items():
+        out.append(f"  classDef finding_{sev.value} stroke:{color},stroke-width:3px")
+    return "\n".join(out) + "\n"
+
+
+def _node(vn: ViewNode) -> str:
+    node = vn.node
+    open_, close = _SHAPES.get(node.role, ('["', '"]')) if node.role else ('["', '"]')
+    second = f"«{node.kind}»" if node.label == node.id else f"{node.id} «{node.kind}»"
+    label = f"{text(node.label)}<br/><small>{text(second)}</small>"
+    css = node.role.value if node.role else "unknown"
+    return f"{vn.id}{open_}{label}{close}:::{css}"
+
+
+def _legend(roles: list[Role], loops: list[tuple[str, str, str]]) -> list[str]:
+    out = ['  subgraph legend["Legend"]', "    direction TB"]
+    for role in roles or list(Role):
+        open_, close = _SHAPES[role]
+        out.append(f"    legend_{role.value}{open_}{role.value}{close}:::{role.value}")
+    for i, (name, color, alarm) in enumerate(loops):
+        note = " (findings)" if alarm else ""
+        out.append(f'    legend_loop{i}["loop {text(name)}{note}"]')
+        out.append(f"    style legend_loop{i} fill:#FFFFFF,stroke:{alarm or color},"
+                   "stroke-width:2px")
+    out.append('    legend_back["╌╌▶ way back from feedback"]')
+    out.append("    style legend_back fill:#FFFFFF,stroke:#BDBDBD")
+    out.append("  end")
+    return out

@@ -1,0 +1,175 @@
+"""What a diagram shows, decided once for every format: which nodes and
+flows, their synthetic ids, each loop's colour, which flows go back from
+feedback, and where the findings are. Renderers only lay it out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from loopdsl.model import Diagnostic, Flow, Loop, Node, Role, Severity, Workspace
+
+
+class ViewError(ValueError):
+    """The requested view does not exist (an unknown ``--loop``)."""
+
+
+# Colour-blind-safe palette (Okabe-Ito, then Tableau) for loops, in order.
+LOOP_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
+               "#8C564B", "#7F7F7F", "#BCBD22", "#17BECF"]
+SEVERITY_COLORS = {Severity.ERROR: "#C62828", Severity.WARNING: "#EF6C00",
+                   Severity.INFO: "#1565C0"}
+
+
+@dataclass(frozen=True, slots=True)
+class RoleStyle:
+    shape: str  # a Graphviz shape
+    fill: str
+    border: str
+
+
+ROLE_STYLES = {
+    Role.CONTEXT: RoleStyle("note", "#E3F2FD", "#1565C0"),
+    Role.MODEL: RoleStyle("box", "#FFF8E1", "#FF8F00"),
+    Role.INTERFACE: RoleStyle("component", "#E8F5E9", "#2E7D32"),
+    Role.FEEDBACK: RoleStyle("hexagon", "#FCE4EC", "#AD1457"),
+}
+UNKNOWN_STYLE = RoleStyle("ellipse", "#F5F5F5", "#757575")
+
+# Kinds may set `shape` and `color`; only these values reach a renderer.
+SHAPES = {"box", "rect", "rectangle", "square", "ellipse", "oval", "circle", "note", "tab",
+          "folder", "box3d", "component", "cylinder", "hexagon", "octagon", "diamond",
+          "parallelogram", "trapezium", "house", "invhouse", "doublecircle", "star"}
+_COLOR = re.compile(r"^(#[0-9A-Fa-f]{6}|[a-z]{3,20})$")
+
+
+@dataclass(slots=True)
+class ViewNode:
+    id: str  # synthetic: n0, n1, ...
+    node: Node
+    shape: str
+    fill: str
+    border: str
+    severity: Severity | None = None
+    messages: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ViewFlow:
+    source: str  # synthetic ids
+    target: str
+    flow: Flow
+    colors: list[str]  # one per loop holding it; empty: in no loop
+    loops: list[str]
+    back: bool  # leaves a feedback node: the way back of a loop
+    severity: Severity | None = None
+    messages: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ViewCluster:
+    id: str  # synthetic: c0, c1, ...
+    label: str
+    nodes: list[ViewNode]
+
+
+@dataclass(slots=True)
+class View:
+    title: str
+    clusters: list[ViewCluster]  # one per system; drawn as clusters when several
+    flows: list[ViewFlow]
+    loops: list[tuple[str, str, str]]  # (name, colour, severity colour or "")
+    roles: list[Role]  # roles present, for the legend
+
+
+def _worst(current: Severity | None, new: Severity) -> Severity:
+    return new if current is None or new.rank > current.rank else current
+
+
+def _kind_style(workspace: Workspace, node: Node) -> RoleStyle:
+    base = ROLE_STYLES.get(node.role, UNKNOWN_STYLE) if node.role else UNKNOWN_STYLE
+    shape, fill = base.shape, base.fill
+    kinds = {k.name: k for k in workspace.kinds}
+    kind, seen = node.kind, set()
+    while kind in kinds and kind not in seen:  # the nearest kind that sets it wins
+        seen.add(kind)
+        attrs = kinds[kind].attributes
+        s, c = attrs.get("shape"), attrs.get("color")
+        if shape == base.shape and isinstance(s, str) and s in SHAPES:
+            shape = s
+        if fill == base.fill and isinstance(c, str) and _COLOR.match(c):
+            fill = c
+        kind = kinds[kind].base
+    return RoleStyle(shape, fill, base.border)
+
+
+def build_view(workspace: Workspace, *, loop: str | None = None,
+               findings: list[Diagnostic] | None = None) -> View:
+    """The diagram's content; ``loop`` (``id`` or ``system.id``) keeps one loop."""
+    all_loops = workspace.loops()
+    flows = workspace.flows()
+    title = " / ".join(s.label for s in workspace.systems) or "loopdsl"
+    if loop is not None:
+        chosen = [lp for lp in all_loops if loop in (lp.id, f"{lp.system}.{lp.id}")]
+        if len(chosen) != 1:
+            names = ", ".join(f"{lp.system}.{lp.id}" for lp in all_loops) or "none"
+            why = "is ambiguous" if chosen else "does not exist"
+            raise ViewError(f"loop '{loop}' {why} (loops: {names})")
+        keys = set(chosen[0].flows)
+        flows = [f for f in flows if f.key in keys]
+        all_loops = chosen
+        title = chosen[0].label
+    touched = {q for f in flows for q in f.key} if loop is not None else None
+
+    by_element: dict[str, list[Diagnostic]] = {}
+    for d in findings or []:
+        if d.element:
+            by_element.setdefault(d.element, []).append(d)
+
+    ids: dict[str, str] = {}
+    clusters = []
+    for s in workspace.systems:
+        members = []
+        for node in s.nodes:
+            if touched is not None and node.qualified_id not in touched:
+                continue
+            style = _kind_style(workspace, node)
+            vn = ViewNode(f"n{len(ids)}", node, style.shape, style.fill, style.border)
+            for d in by_element.get(f"node:{node.qualified_id}", []):
+                vn.severity = _worst(vn.severity, d.severity)
+                vn.messages.append(f"{d.code} {d.message}")
+            ids[node.qualified_id] = vn.id
+            members.append(vn)
+        if members:
+            clusters.append(ViewCluster(f"c{len(clusters)}", s.label, members))
+
+    colors = {(lp.system, lp.id): LOOP_COLORS[i % len(LOOP_COLORS)]
+              for i, lp in enumerate(all_loops)}
+    holders: dict[tuple[str, str], list[Loop]] = {}
+    for lp in all_loops:
+        for key in lp.flows:
+            holders.setdefault(key, []).append(lp)
+    roles = {n.node.qualified_id: n.node.role for c in clusters for n in c.nodes}
+    view_flows = []
+    for f in flows:
+        if f.source not in ids or f.target not in ids:
+            continue
+        held = holders.get(f.key, [])
+        vf = ViewFlow(ids[f.source], ids[f.target], f,
+                      [colors[(lp.system, lp.id)] for lp in held], [lp.id for lp in held],
+                      roles.get(f.source) == Role.FEEDBACK)
+        for d in by_element.get(f"flow:{f.source}->{f.target}", []):
+            vf.severity = _worst(vf.severity, d.severity)
+            vf.messages.append(f"{d.code} {d.message}")
+        view_flows.append(vf)
+
+    loop_rows = []
+    for lp in all_loops:
+        worst: Severity | None = None
+        for d in by_element.get(f"loop:{lp.system}.{lp.id}", []):
+            worst = _worst(worst, d.severity)
+        name = lp.label if lp.label == lp.id else f"{lp.label} ({lp.id})"
+        loop_rows.append((name, colors[(lp.system, lp.id)],
+                          SEVERITY_COLORS[worst] if worst else ""))
+    present = {n.node.role for c in clusters for n in c.nodes if n.node.role}
+    return View(title, clusters, view_flows, loop_rows, [r for r in Role if r in present])
