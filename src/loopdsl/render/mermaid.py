@@ -7,6 +7,7 @@ label can end a block, start a comment or inject markup.
 
 from __future__ import annotations
 
+import json
 import re
 
 from loopdsl.model import Diagnostic, Role, Workspace
@@ -15,8 +16,9 @@ from loopdsl.render.view import ROLE_STYLES, SEVERITY_COLORS, ViewNode, build_vi
 # Mermaid's own shapes, closest to the Graphviz ones.
 _SHAPES = {Role.CONTEXT: ('[/"', '"/]'), Role.MODEL: ('("', '")'),
            Role.INTERFACE: ('["', '"]'), Role.FEEDBACK: ('{{"', '"}}')}
-_ENTITIES = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "&": "#amp;"}
-_SPECIAL = re.compile(r'["#<>&]|end|\r\n|\r|\n')
+_ENTITIES = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "&": "#amp;",
+             "\\": "#92;"}
+_SPECIAL = re.compile(r'["#<>&\\]|end|\r\n|\r|\n')
 
 
 def text(value: str) -> str:
@@ -36,7 +38,8 @@ def to_mermaid(workspace: Workspace, *, loop: str | None = None,
                findings: list[Diagnostic] | None = None, direction: str = "LR") -> str:
     """A Mermaid flowchart for the workspace (or one loop); deterministic."""
     view = build_view(workspace, loop=loop, findings=findings)
-    out = [f"---\ntitle: \"{text(view.title)}\"\n---", f"flowchart {direction}"]
+    # The title lives in YAML front matter, where a JSON string is a valid scalar.
+    out = [f"---\ntitle: {json.dumps(view.title)}\n---", f"flowchart {direction}"]
     several = len(view.clusters) > 1
     for cluster in view.clusters:
         indent = "    " if several else "  "

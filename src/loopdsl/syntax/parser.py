@@ -231,7 +231,9 @@ def _eof_token(text: str) -> Token:
                  end_line=line, end_column=column + 1)
 
 
-_ESCAPE = re.compile(r'\\(u[0-9a-fA-F]{4}|["\\ntr])|\\(u.{0,4}|.?)', re.DOTALL)
+_ESCAPE = re.compile(
+    r'\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})'  # a surrogate pair
+    r'|\\(u[0-9a-fA-F]{4}|["\\ntr])|\\(u.{0,4}|.?)', re.DOTALL)
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r"}
 
 
@@ -355,7 +357,9 @@ def _decode_string(tok: Token) -> str:
         return body
 
     def replace(m: re.Match[str]) -> str:
-        good, bad = m.group(1), m.group(2)
+        high, low, good, bad = m.groups()
+        if high is not None:  # JSON's way of writing a character beyond U+FFFF
+            return chr(0x10000 + ((int(high, 16) - 0xD800) << 10) + int(low, 16) - 0xDC00)
         if good is not None:
             if good[0] == "u":
                 code = int(good[1:], 16)

@@ -1,0 +1,268 @@
+"""Diagrams: golden DOT and Mermaid for the examples, hostile labels through
+the real `dot` and the real Mermaid library in headless Chromium, and the
+missing-Graphviz path."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, ROOT, loopdsl_executable
+from loopdsl import load, loads
+from loopdsl.render.dot import to_dot
+from loopdsl.render.mermaid import to_mermaid
+
+GOLDEN = Path(__file__).parent / "golden"
+MERMAID_DIR = Path(__file__).parent / "mermaid"
+EXAMPLE_DIRS = sorted(p for p in EXAMPLES.iterdir() if p.is_dir())
+
+HOSTILE = [
+    '"); } digraph x { a -> b',
+    "<b>bold</b>",
+    "end",
+    "ends with a backslash \\",
+    "back\\nslash \\l \\N",
+    "two\nlines",
+    "emoji 🧠🔁 and ü",
+    "%% not a comment #1; & more",
+    "click n0 callback",
+    "]]> <!-- x --> <script>alert(1)</script>",
+    "subgraph end style",
+]
+
+
+def hostile_workspace():
+    nodes = "\n".join(
+        f'  {role} h{i} {json.dumps(label)}'
+        for i, (label, role) in enumerate(zip(HOSTILE, ["context", "model", "interface",
+                                                        "feedback"] * 3, strict=False)))
+    flows = "\n".join(f"  h{i} -> h{i + 1} {json.dumps(HOSTILE[i])}"
+                      for i in range(len(HOSTILE) - 1))
+    text = (f'system end {json.dumps(HOSTILE[0])} {{\n  owner: "x"\n{nodes}\n{flows}\n'
+            f'  loop subgraph {json.dumps(HOSTILE[1])} {{ h0 -> h1 }}\n}}\n')
+    ws = loads(text)
+    assert ws.diagnostics == [], ws.diagnostics
+    return ws
+
+
+def example_workspace(folder: Path):
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        return load(["."])
+    finally:
+        os.chdir(cwd)
+
+
+# --- golden files and determinism -------------------------------------------------------
+
+
+@pytest.mark.parametrize("folder", EXAMPLE_DIRS, ids=lambda p: p.name)
+@pytest.mark.parametrize(("render", "suffix"), [(to_dot, ".dot"), (to_mermaid, ".mmd")])
+def test_golden_diagrams(folder, render, suffix):
+    got = render(example_workspace(folder))
+    assert got == render(example_workspace(folder))  # same input, same bytes
+    golden = GOLDEN / f"{folder.name}{suffix}"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        golden.write_text(got)
+    assert golden.read_text() == got, f"run with UPDATE_GOLDEN=1 to accept changes to {golden}"
+
+
+def test_what_the_picture_says():
+    ws = example_workspace(EXAMPLES / "coding-agent")
+    dot = to_dot(ws)
+    assert re.search(r'n3 \[label="Planner and coder\\nplanner «model»".*shape=box', dot)
+    assert "shape=hexagon" in dot and "shape=note" in dot and "shape=component" in dot
+    # flows leaving feedback are dashed, the others not
+    assert re.search(r"n8 -> n2 \[[^]]*style=dashed", dot)
+    assert not re.search(r"n3 -> n4 \[[^]]*style=dashed", dot)
+    # each loop has its colour, named in the legend
+    act = re.search(r'n3 -> n4 \[color="(#[0-9A-F]{6})"', dot).group(1)
+    learn = re.search(r'n3 -> n7 \[color="(#[0-9A-F]{6})"', dot).group(1)
+    assert act != learn
+    assert f'<font color="{act}">' in dot and "loop Act until the tests pass (act)" in dot
+    mermaid = to_mermaid(ws)
+    assert "n8 -.-> n2" in mermaid and "n3 --> n4" in mermaid
+
+
+def test_several_systems_become_clusters():
+    dot = to_dot(example_workspace(EXAMPLES / "recommender"))
+    assert dot.count("subgraph cluster_c") == 2
+    assert 'label="Product catalog"' in dot
+    assert to_mermaid(example_workspace(EXAMPLES / "recommender")).count("subgraph c") == 2
+    assert "subgraph cluster" not in to_dot(example_workspace(EXAMPLES / "coding-agent"))
+
+
+def test_one_loop_only():
+    ws = example_workspace(EXAMPLES / "coding-agent")
+    dot = to_dot(ws, loop="act")
+    assert "Planner and coder" in dot and "Pull request" not in dot
+    assert to_dot(ws, loop="coding_agent.act") == dot
+    from loopdsl.render.view import ViewError
+
+    with pytest.raises(ViewError, match="loops: coding_agent.act, coding_agent.learn"):
+        to_dot(ws, loop="nope")
+
+
+def test_findings_are_outlined_with_messages_as_tooltips():
+    from loopdsl import lint
+
+    ws = loads('system s { owner: "x"\n context c\n model m\n interface ui\n c -> m -> ui\n'
+               ' loop l { c -> m }\n}')
+    findings = lint(ws)
+    dot = to_dot(ws, findings=findings)
+    ui = re.search(r"n2 \[[^]]*\]", dot).group(0)
+    assert 'color="#C62828"' in ui and "penwidth=3" in ui and "LD102" in ui  # tooltip
+    assert "(findings)" in dot  # loop l is not closed: its legend entry says so
+    assert "class n2 finding_error" in to_mermaid(ws, findings=findings)
+
+
+def test_custom_kind_shape_and_colour_with_unsafe_values_ignored():
+    ws = loads('kind store: context { shape: "cylinder", color: "#336699" }\n'
+               'kind evil: model { shape: "box]; x [label=pwned", color: "red\\"; x" }\n'
+               'system s { store db\n evil m\n db -> m }')
+    dot = to_dot(ws)
+    assert re.search(r'n0 \[[^]]*fillcolor="#336699"[^]]*shape=cylinder', dot)
+    assert "pwned" not in dot and 'red"' not in dot
+
+
+def test_direction():
+    ws = example_workspace(EXAMPLES / "coding-agent")
+    assert "rankdir=TB" in to_dot(ws, direction="TB")
+    assert to_mermaid(ws, direction="TB").splitlines()[3] == "flowchart TB"
+
+
+# --- the real dot ---------------------------------------------------------------------
+
+
+def svg_text(svg: bytes) -> str:
+    root = ET.fromstring(svg)
+    return "\n".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+
+
+def test_dot_is_installed():
+    assert shutil.which("dot"), "Graphviz's dot is required (apt-get install graphviz)"
+
+
+@pytest.mark.parametrize("folder", EXAMPLE_DIRS, ids=lambda p: p.name)
+def test_every_example_renders_to_svg_with_real_dot(run, folder, tmp_path):
+    loop_file = sorted(folder.glob("*.loop"))[-1]
+    out = tmp_path / "out.svg"
+    result = run("render", loop_file.name, "-o", str(out), "--findings", cwd=folder)
+    assert result.exit_code == 0, result.output
+    root = ET.fromstring(out.read_bytes())
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert "Legend" in svg_text(out.read_bytes())
+
+
+def test_hostile_labels_through_real_dot():
+    from loopdsl.render.dot import to_image
+
+    svg = to_image(to_dot(hostile_workspace()), "svg")
+    shown = svg_text(svg)
+    for label in HOSTILE:
+        for line in label.split("\n"):
+            assert line in shown, line
+    root = ET.fromstring(svg)
+    assert not [e for e in root.iter() if e.tag.endswith("script")]
+    assert b"<b>" not in svg and b"<script>" not in svg
+
+
+@pytest.mark.parametrize("fmt", ["png", "pdf"])
+def test_binary_formats(run, tmp_path, fmt):
+    folder = EXAMPLES / "voice-assistant"
+    out = tmp_path / f"voice.{fmt}"
+    assert run("render", "voice.loop", "-f", fmt, "-o", str(out), cwd=folder).exit_code == 0
+    magic = {"png": b"\x89PNG", "pdf": b"%PDF"}[fmt]
+    assert out.read_bytes().startswith(magic)
+
+
+def test_default_output_name_and_stdout(run, tmp_path):
+    shutil.copytree(EXAMPLES / "coding-agent", tmp_path / "agent")
+    folder = tmp_path / "agent"
+    assert run("render", "agent.loop", cwd=folder).exit_code == 0
+    assert (folder / "agent.svg").read_bytes().startswith(b"<?xml")
+    assert run("render", "agent.loop", "-f", "mermaid", cwd=folder).exit_code == 0
+    assert (folder / "agent.mmd").read_text().startswith("---\ntitle:")
+    result = run("render", "agent.loop", "-f", "dot", "-o", "-", cwd=folder)
+    assert result.stdout.startswith("digraph loopdsl {")
+
+
+def test_render_refuses_a_broken_workspace(run, write, tmp_path):
+    write("bad.loop", "system s { a -> b }")
+    result = run("render", "bad.loop", "-o", "bad.svg")
+    assert result.exit_code == 1 and "LD002" in result.stderr
+    assert not (tmp_path / "bad.svg").exists()
+
+
+def test_missing_dot_is_a_one_line_error(tmp_path):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    shutil.copytree(EXAMPLES / "coding-agent", tmp_path / "agent")
+    env = {**os.environ, "PATH": str(empty)}
+    proc = subprocess.run([loopdsl_executable(), "render", "agent.loop", "-f", "svg"],
+                          cwd=tmp_path / "agent", env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1
+    for hint in ("apt-get install graphviz", "brew install graphviz", "winget",
+                 "-f dot", "-f mermaid"):
+        assert hint in proc.stderr
+    assert not (tmp_path / "agent" / "agent.svg").exists()
+    for fmt in ("dot", "mermaid"):
+        proc = subprocess.run([loopdsl_executable(), "render", "agent.loop", "-f", fmt,
+                               "-o", "-"], cwd=tmp_path / "agent", env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+
+
+# --- the real Mermaid, in headless Chromium ------------------------------------------------
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert found, "headless Chromium is required (apt-get install chromium)"
+    return found
+
+
+def mermaid_results(cases: list[tuple[str, str]]) -> dict[str, dict]:
+    library = MERMAID_DIR / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
+    assert library.is_file(), "run `npm ci --prefix tests/mermaid` (as .ci/run does)"
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "check.html"
+        page.write_text((MERMAID_DIR / "check.html").read_text().replace(
+            "MERMAID_JS", library.as_uri()))
+        (Path(tmp) / "cases.js").write_text("window.CASES = " + json.dumps(cases) + ";")
+        proc = subprocess.run(
+            [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", f"--user-data-dir={tmp}/profile", "--allow-file-access-from-files",
+             "--virtual-time-budget=60000", "--dump-dom", page.as_uri()],
+            capture_output=True, text=True, timeout=300)
+    m = re.search(r"RESULT:(.*?)</pre>", proc.stdout, re.S)
+    assert m, f"no result from Chromium: {proc.stdout[-500:]} {proc.stderr[-500:]}"
+    return {r["name"]: r for r in json.loads(html.unescape(m.group(1)))}
+
+
+def test_mermaid_accepts_every_example_and_hostile_labels():
+    cases = [(folder.name, to_mermaid(example_workspace(folder))) for folder in EXAMPLE_DIRS]
+    cases.append(("hostile", to_mermaid(hostile_workspace())))
+    cases.append(("control: broken on purpose", "flowchart LR\n  a --> end\n"))
+    results = mermaid_results(cases)
+    assert not results["control: broken on purpose"]["ok"]  # the check can fail
+    for name, _ in cases[:-1]:
+        assert results[name]["ok"], f"{name}: {results[name].get('error')}"
+        assert results[name]["scripts"] == 0
+    shown = results["hostile"]["text"]
+    for label in HOSTILE:
+        for line in label.split("\n"):
+            assert line in shown, line
