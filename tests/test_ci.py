@@ -13,6 +13,7 @@ import tomllib
 import jsonschema
 import pytest
 import yaml
+
 from conftest import CONFORMANCE, ROOT, findings
 
 SARIF_SCHEMA = json.loads((CONFORMANCE.parent / "schemas" / "sarif-schema-2.1.0.json")

@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
+
 from conftest import EXAMPLES, ROOT, findings, subprocess_run
 
 # A clean workspace but for one undefined reference (line 5, column 8).

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT, loopdsl_executable
+from conftest import EXAMPLES, loopdsl_executable
 from loopdsl import load, loads
 from loopdsl.render.dot import to_dot
 from loopdsl.render.mermaid import to_mermaid
@@ -109,7 +109,7 @@ def test_one_loop_only():
     assert to_dot(ws, loop="coding_agent.act") == dot
     from loopdsl.render.view import ViewError
 
-    with pytest.raises(ViewError, match="loops: coding_agent.act, coding_agent.learn"):
+    with pytest.raises(ViewError, match=r"loops: coding_agent\.act, coding_agent\.learn"):
         to_dot(ws, loop="nope")
 
 

@@ -210,7 +210,6 @@ def test_files_given_outside_the_current_directory_keep_the_given_path(write, tm
 def test_constructed_workspaces_are_valid_models(monkeypatch):
     """The resolver builds models without validation; they must still validate."""
     from conftest import EXAMPLES
-
     from loopdsl.model import Workspace
 
     for folder in sorted(p for p in EXAMPLES.iterdir() if p.is_dir()):

@@ -11,8 +11,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import CONFORMANCE, ROOT, loopdsl_executable
 
+from conftest import CONFORMANCE, ROOT, loopdsl_executable
 from loopdsl import Config, lint, loads
 
 RULE_FILES = sorted((ROOT / "rules").glob("*.toml"))

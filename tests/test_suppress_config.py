@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from conftest import findings
 
 # Clean but for: LD108 + LD102 at line 8 (orphan interface), LD201 at line 1.

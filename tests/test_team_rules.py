@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT, findings, loopdsl_executable
 
 TEAM = ROOT / "examples" / "team-rules"

@@ -95,15 +95,20 @@ def load_config(path: Path | None, **overrides: Any) -> Config:
     return _anchor(config)
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, error: type[Exception]) -> dict[str, Any]:
+    """A TOML file as a dict; any problem is ``error`` with a one-line message."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
+        raise error(f"{path}: cannot read: {e.strerror or e}") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
+        raise error(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: invalid TOML: {e}") from None
+        raise error(f"{path}: invalid TOML: {e}") from None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    data = read_toml(path, ConfigError)
     if path.name == "pyproject.toml":
         section = data.get("tool", {}).get("loopdsl")
         if section is None:

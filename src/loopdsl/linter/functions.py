@@ -217,24 +217,29 @@ class NodeSet(Options, EndFilter):
         return self
 
 
+def _connected(ctx: RuleContext, elements: list[Element], opts: NodeSet,
+               forward: bool) -> Iterator[Finding]:
+    """Nodes not on a path from (forward) or to the named set: one traversal."""
+    def compute() -> set[str]:
+        ends = ctx.nodes_matching(opts)
+        return ctx.graph.reachable_from(ends) if forward else ctx.graph.reaching(ends)
+
+    hits = ctx.memo((forward, opts.model_dump_json()), compute)
+    for e in elements:
+        if e.key.removeprefix("node:") not in hits:
+            yield Finding(e)
+
+
 @check_function("reachable-from", elements={"node"}, options=NodeSet)
 def reachable_from(ctx: RuleContext, elements: list[Element], opts: NodeSet) -> Iterator[Finding]:
     """Holds when a path leads to the node from a node of the named set."""
-    reached = ctx.memo(("reachable-from", opts.model_dump_json()),
-                       lambda: ctx.graph.reachable_from(ctx.nodes_matching(opts)))
-    for e in elements:
-        if e.key.removeprefix("node:") not in reached:
-            yield Finding(e)
+    return _connected(ctx, elements, opts, forward=True)
 
 
 @check_function("reaches", elements={"node"}, options=NodeSet)
 def reaches(ctx: RuleContext, elements: list[Element], opts: NodeSet) -> Iterator[Finding]:
     """Holds when a path leads from the node to a node of the named set."""
-    reaching = ctx.memo(("reaches", opts.model_dump_json()),
-                        lambda: ctx.graph.reaching(ctx.nodes_matching(opts)))
-    for e in elements:
-        if e.key.removeprefix("node:") not in reaching:
-            yield Finding(e)
+    return _connected(ctx, elements, opts, forward=False)
 
 
 @check_function("in-flow", elements={"node"})

@@ -9,12 +9,12 @@ own model, and message templates may only name placeholders.
 from __future__ import annotations
 
 import string
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from loopdsl.config import read_toml
 from loopdsl.model import Role, Value
 
 ElementType = Literal["node", "flow", "loop", "system"]
@@ -114,14 +114,7 @@ def template_fields(template: str) -> list[str]:
 
 def read_rule_file(path: Path) -> RuleFile:
     """Parse and validate one rule file, or raise ``RuleFileError``."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise RuleFileError(f"{path}: cannot read: {e.strerror or e}") from None
-    except UnicodeDecodeError:
-        raise RuleFileError(f"{path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as e:
-        raise RuleFileError(f"{path}: invalid TOML: {e}") from None
+    data = read_toml(path, RuleFileError)
     try:
         return RuleFile.model_validate(data)
     except ValidationError as e:
