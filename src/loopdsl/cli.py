@@ -378,6 +378,52 @@ def render(file: str, fmt: str, output: Path | None, loop_id: str | None, findin
 
 
 @cli.command()
+@click.argument("file", type=click.Path(path_type=str))
+@click.option("-f", "--format", "fmt", default="md", show_default=True,
+              type=click.Choice(["md", "html"]),
+              help="md: GitHub-flavoured Markdown with the diagram as a Mermaid block; html: "
+                   "one self-contained file with the diagram as inline SVG (Mermaid source "
+                   "when Graphviz's `dot` is missing).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Where to write; `-` for standard output. Default: FILE's name with .md "
+                   "or .html, beside FILE.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read settings from this file instead of the nearest one.")
+def doc(file: str, fmt: str, output: Path | None, config_file: Path | None) -> None:
+    """Write a design-review document for FILE's workspace.
+
+    It holds the systems and owners, the diagram, each loop (its cycle, whether
+    it closes and learns, latency against budget), nodes by role, flows,
+    findings by severity and a review checklist drawn from the rules. A
+    workspace with errors (LD001 to LD006) gets no document: exit code 1.
+    """
+    from loopdsl.review import build_review
+    from loopdsl.review.document import to_html, to_markdown
+
+    config = _config(config_file)
+    workspace = _load([file], config)
+    found = _require_clean(workspace, config)
+    review = build_review(workspace, found, config)
+    if fmt == "html":
+        from loopdsl.render.dot import GraphvizMissing, to_dot, to_image
+
+        try:
+            review.svg = to_image(to_dot(workspace, findings=found), "svg").decode("utf-8")
+        except GraphvizMissing:
+            review.svg = None
+        text = to_html(review)
+    else:
+        text = to_markdown(review)
+    if output is None:
+        output = Path(file).with_suffix(f".{fmt}")
+    if str(output) == "-":
+        click.echo(text, nl=False)
+        return
+    write_atomic(output, text)
+    click.echo(f"wrote {output}", err=True)
+
+
+@cli.command()
 def schema() -> None:
     """Print the JSON Schema of `loopdsl export`'s output."""
     import json

@@ -30,6 +30,15 @@ class FlowGraph:
              if f.source in self.index and f.target in self.index]
         )
         self.in_flow: set[str] = {f.source for f in self.flows} | {f.target for f in self.flows}
+        self.flow_by_key: dict[tuple[str, str], Flow] = {f.key: f for f in self.flows}
+
+    def total(self, attribute: str, node_ids: Iterable[str],
+              flow_keys: Iterable[tuple[str, str]]) -> float:
+        """The sum of a numeric attribute over some nodes and flows (absent: 0)."""
+        items = [self.nodes[q].attributes for q in node_ids if q in self.nodes]
+        items += [self.flow_by_key[k].attributes for k in flow_keys if k in self.flow_by_key]
+        return sum(v for a in items if isinstance(v := a.get(attribute), int | float)
+                   and not isinstance(v, bool))
 
     def matching(self, predicate: Callable[[Node], bool]) -> list[str]:
         """Ids of the nodes for which ``predicate`` holds."""

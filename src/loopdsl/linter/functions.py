@@ -388,7 +388,6 @@ def plain(n: float) -> str:
 def sum_within(ctx: RuleContext, elements: list[Element], opts: SumWithin) -> Iterator[Finding]:
     """Holds when the sum of ``attribute`` over the element's nodes and flows
     is at most its ``limit`` attribute (no limit set: holds)."""
-    flows_by_key = {f.key: f for f in ctx.graph.flows}
     for e in elements:
         limit = _number(e.attributes.get(opts.limit))
         if limit is None:
@@ -400,11 +399,7 @@ def sum_within(ctx: RuleContext, elements: list[Element], opts: SumWithin) -> It
             assert isinstance(e.obj, System)
             keys = [f.key for f in e.obj.flows]
             node_ids = [n.qualified_id for n in e.obj.nodes]
-        total = 0.0
-        for qid in node_ids:
-            total += _number(ctx.graph.nodes[qid].attributes.get(opts.attribute)) or 0
-        for key in keys:
-            total += _number(flows_by_key[key].attributes.get(opts.attribute)) or 0
+        total = ctx.graph.total(opts.attribute, node_ids, keys)
         if total > limit:
             yield Finding(e, {"total": plain(total), "limit": plain(limit),
                               "attribute": opts.attribute})

@@ -16,9 +16,10 @@ from loopdsl.render.view import ROLE_STYLES, SEVERITY_COLORS, ViewNode, build_vi
 # Mermaid's own shapes, closest to the Graphviz ones.
 _SHAPES = {Role.CONTEXT: ('[/"', '"/]'), Role.MODEL: ('("', '")'),
            Role.INTERFACE: ('["', '"]'), Role.FEEDBACK: ('{{"', '"}}')}
+# A backtick is coded too, so no label can close a Markdown code fence.
 _ENTITIES = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "&": "#amp;",
-             "\\": "#92;"}
-_SPECIAL = re.compile(r'["#<>&\\]|end|\r\n|\r|\n')
+             "\\": "#92;", "`": "#96;"}
+_SPECIAL = re.compile(r'["#<>&\\`]|end|\r\n|\r|\n')
 
 
 def text(value: str) -> str:

@@ -1,0 +1,162 @@
+"""Design-review documents: what a review meeting reads, as Markdown (the
+diagram as a Mermaid block) or one self-contained HTML file (inline SVG and
+CSS, no script, no network). ``build_review`` gathers the facts; the
+templates beside this module lay them out; nothing here writes files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import rustworkx as rx
+
+from loopdsl.config import Config
+from loopdsl.graph import FlowGraph
+from loopdsl.linter.functions import plain
+from loopdsl.model import Diagnostic, Loop, Role, Severity, System, Workspace
+
+
+@dataclass(slots=True)
+class LoopFacts:
+    id: str
+    label: str
+    cycle: str  # a -> b -> c -> a, or "" when the loop does not close
+    closes: bool
+    learns: bool  # a cycle passes through feedback
+    bound: str  # max_iterations, or ""
+    latency: str  # "1270 ms", or ""
+    budget: str  # "2000 ms", or ""
+    over_budget: bool
+    cost: str  # "0.004 USD per turn", or ""
+
+
+@dataclass(slots=True)
+class NodeFacts:
+    id: str
+    label: str
+    kind: str
+    attributes: list[tuple[str, str]]
+
+
+@dataclass(slots=True)
+class SystemFacts:
+    id: str
+    label: str
+    owner: str
+    description: str
+    file: str
+    loops: list[LoopFacts]
+    roles: list[tuple[str, list[NodeFacts]]]  # role name -> nodes
+    flows: list[tuple[str, str, str, str]]  # source, target, label, loops
+
+
+@dataclass(slots=True)
+class CheckItem:
+    code: str
+    name: str
+    summary: str
+    findings: int
+
+
+@dataclass(slots=True)
+class Review:
+    title: str
+    systems: list[SystemFacts]
+    findings: dict[str, list[Diagnostic]]  # severity -> findings, worst first
+    checklist: list[CheckItem]
+    files: list[str]
+    mermaid: str
+    svg: str | None = None  # Graphviz SVG for HTML, when dot is available
+    notes: list[str] = field(default_factory=list)
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    return str(v)
+
+
+def _loop_facts(loop: Loop, graph: FlowGraph) -> LoopFacts:
+    g: rx.PyDiGraph = rx.PyDiGraph(multigraph=False)
+    index: dict[str, int] = {}
+    for key in loop.flows:
+        for q in key:
+            if q not in index:
+                index[q] = g.add_node(q)
+        g.add_edge(index[key[0]], index[key[1]], None)
+    feedback = [q for q in index if graph.nodes[q].role == Role.FEEDBACK]
+    on_cycle = {g[i] for comp in rx.strongly_connected_components(g) if len(comp) > 1
+                for i in comp}
+    learning = [q for q in feedback if q in on_cycle]
+    start = learning[0] if learning else next(iter(sorted(on_cycle, key=list(index).index)),
+                                              None)
+    cycle = ""
+    if start is not None:
+        edges = rx.digraph_find_cycle(g, source=index[start])
+        names = [g[s] for s, _ in edges] + [g[edges[0][0]]]
+        cycle = " → ".join(q.split(".", 1)[1] if q.startswith(loop.system + ".") else q
+                           for q in names)
+    node_ids = list(index)
+    latency = graph.total("latency_ms", node_ids, loop.flows)
+    cost = graph.total("cost_usd", node_ids, loop.flows)
+    budget = loop.attributes.get("budget_ms")
+    has_budget = isinstance(budget, int | float) and not isinstance(budget, bool)
+    return LoopFacts(
+        id=loop.id, label=loop.label, cycle=cycle, closes=bool(on_cycle),
+        learns=bool(learning), bound=_value(loop.attributes.get("max_iterations", "")),
+        latency=f"{plain(latency)} ms" if latency else "",
+        budget=f"{plain(budget)} ms" if has_budget else "",  # type: ignore[arg-type]
+        over_budget=has_budget and latency > budget,  # type: ignore[operator]
+        cost=f"{plain(cost)} USD per turn" if cost else "",
+    )
+
+
+def _system_facts(system: System, graph: FlowGraph) -> SystemFacts:
+    roles = []
+    for role in [*Role, None]:
+        nodes = [NodeFacts(n.id, n.label, n.kind,
+                           [(k, _value(v)) for k, v in n.attributes.items()])
+                 for n in system.nodes if n.role == role]
+        if nodes:
+            roles.append((role.value if role else "unknown kind", nodes))
+    holders: dict[tuple[str, str], list[str]] = {}
+    for loop in system.loops:
+        for key in loop.flows:
+            holders.setdefault(key, []).append(loop.id)
+
+    def short(q: str) -> str:
+        return q.split(".", 1)[1] if q.startswith(system.id + ".") else q
+
+    flows = [(short(f.source), short(f.target), f.label or "",
+              ", ".join(holders.get(f.key, []))) for f in system.flows]
+    return SystemFacts(
+        id=system.id, label=system.label, owner=_value(system.attributes.get("owner", "")),
+        description=_value(system.attributes.get("description", "")), file=system.file,
+        loops=[_loop_facts(lp, graph) for lp in system.loops], roles=roles, flows=flows,
+    )
+
+
+def build_review(workspace: Workspace, findings: list[Diagnostic],
+                 config: Config | None = None) -> Review:
+    """Everything the document says, computed once for both formats."""
+    from loopdsl.linter.ruleset import active_rules
+    from loopdsl.render.mermaid import to_mermaid
+
+    graph = FlowGraph(workspace)
+    by_severity = {sev.value: [d for d in findings if d.severity == sev] for sev in Severity}
+    counts: dict[str, int] = {}
+    for d in findings:
+        counts[d.code] = counts.get(d.code, 0) + 1
+    checklist = [CheckItem(r.code, r.name, r.spec.summary or r.spec.message, counts.get(r.code, 0))
+                 for r in active_rules(config or Config.model_construct()).rules]
+    title = " / ".join(s.label for s in workspace.systems) or "Empty workspace"
+    return Review(
+        title=f"Design review: {title}",
+        systems=[_system_facts(s, graph) for s in workspace.systems],
+        findings={k: v for k, v in by_severity.items() if v},
+        checklist=checklist,
+        files=[f.path for f in workspace.files],
+        mermaid=to_mermaid(workspace, findings=findings),
+    )
