@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from loopdsl import load, loads
 from loopdsl.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,3 +73,49 @@ def subprocess_run(*args: str, cwd: Path, **kw: object) -> subprocess.CompletedP
     """The real console script as a child process."""
     return subprocess.run([loopdsl_executable(), *args], cwd=cwd, capture_output=True,
                           text=True, timeout=120, **kw)  # type: ignore[call-overload]
+
+
+# --- shared by the diagram and document tests -------------------------------------
+
+HOSTILE = [
+    '"); } digraph x { a -> b',
+    "<b>bold</b>",
+    "end",
+    "ends with a backslash \\",
+    "back\\nslash \\l \\N",
+    "two\nlines",
+    "emoji 🧠🔁 and ü",
+    "%% not a comment #1; & more",
+    "click n0 callback",
+    "]]> <!-- x --> <script>alert(1)</script>",
+    "subgraph end style",
+]
+
+
+def hostile_workspace():
+    nodes = "\n".join(
+        f'  {role} h{i} {json.dumps(label)}'
+        for i, (label, role) in enumerate(zip(HOSTILE, ["context", "model", "interface",
+                                                        "feedback"] * 3, strict=False)))
+    flows = "\n".join(f"  h{i} -> h{i + 1} {json.dumps(HOSTILE[i])}"
+                      for i in range(len(HOSTILE) - 1))
+    text = (f'system end {json.dumps(HOSTILE[0])} {{\n  owner: "x"\n{nodes}\n{flows}\n'
+            f'  loop subgraph {json.dumps(HOSTILE[1])} {{ h0 -> h1 }}\n}}\n')
+    ws = loads(text)
+    assert ws.diagnostics == [], ws.diagnostics
+    return ws
+
+
+def example_workspace(folder: Path):
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        return load(["."])
+    finally:
+        os.chdir(cwd)
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert found, "headless Chromium is required (apt-get install chromium)"
+    return found

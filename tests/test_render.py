@@ -16,52 +16,21 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, loopdsl_executable
-from loopdsl import load, loads
+from conftest import (
+    EXAMPLES,
+    HOSTILE,
+    chromium,
+    example_workspace,
+    hostile_workspace,
+    loopdsl_executable,
+)
+from loopdsl import loads
 from loopdsl.render.dot import to_dot
 from loopdsl.render.mermaid import to_mermaid
 
 GOLDEN = Path(__file__).parent / "golden"
 MERMAID_DIR = Path(__file__).parent / "mermaid"
 EXAMPLE_DIRS = sorted(p for p in EXAMPLES.iterdir() if p.is_dir())
-
-HOSTILE = [
-    '"); } digraph x { a -> b',
-    "<b>bold</b>",
-    "end",
-    "ends with a backslash \\",
-    "back\\nslash \\l \\N",
-    "two\nlines",
-    "emoji 🧠🔁 and ü",
-    "%% not a comment #1; & more",
-    "click n0 callback",
-    "]]> <!-- x --> <script>alert(1)</script>",
-    "subgraph end style",
-]
-
-
-def hostile_workspace():
-    nodes = "\n".join(
-        f'  {role} h{i} {json.dumps(label)}'
-        for i, (label, role) in enumerate(zip(HOSTILE, ["context", "model", "interface",
-                                                        "feedback"] * 3, strict=False)))
-    flows = "\n".join(f"  h{i} -> h{i + 1} {json.dumps(HOSTILE[i])}"
-                      for i in range(len(HOSTILE) - 1))
-    text = (f'system end {json.dumps(HOSTILE[0])} {{\n  owner: "x"\n{nodes}\n{flows}\n'
-            f'  loop subgraph {json.dumps(HOSTILE[1])} {{ h0 -> h1 }}\n}}\n')
-    ws = loads(text)
-    assert ws.diagnostics == [], ws.diagnostics
-    return ws
-
-
-def example_workspace(folder: Path):
-    cwd = os.getcwd()
-    os.chdir(folder)
-    try:
-        return load(["."])
-    finally:
-        os.chdir(cwd)
-
 
 # --- golden files and determinism -------------------------------------------------------
 
@@ -226,12 +195,6 @@ def test_missing_dot_is_a_one_line_error(tmp_path):
 
 
 # --- the real Mermaid, in headless Chromium ------------------------------------------------
-
-
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert found, "headless Chromium is required (apt-get install chromium)"
-    return found
 
 
 def mermaid_results(cases: list[tuple[str, str]]) -> dict[str, dict]:

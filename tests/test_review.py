@@ -16,11 +16,18 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT, loopdsl_executable
+from conftest import (
+    EXAMPLES,
+    HOSTILE,
+    ROOT,
+    chromium,
+    example_workspace,
+    hostile_workspace,
+    loopdsl_executable,
+)
 from loopdsl import lint, loads
 from loopdsl.review import build_review
 from loopdsl.review.document import to_html, to_markdown
-from test_render import HOSTILE, chromium, example_workspace, hostile_workspace
 
 GOLDEN = Path(__file__).parent / "golden"
 EXAMPLE_DIRS = sorted(p for p in EXAMPLES.iterdir() if p.is_dir())
