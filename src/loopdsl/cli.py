@@ -424,6 +424,54 @@ def doc(file: str, fmt: str, output: Path | None, config_file: Path | None) -> N
 
 
 @cli.command()
+@click.argument("file", type=click.Path(path_type=str))
+@click.option("--target", type=click.Choice(["python"]), default="python", show_default=True,
+              help="The language of the stubs.")
+@click.option("-o", "--output", "out_dir", required=True,
+              type=click.Path(path_type=Path, file_okay=False),
+              help="The folder to write the packages into (one per system).")
+@click.option("--force", is_flag=True,
+              help="Also overwrite the files that are yours (nodes.py, __init__.py, the tests).")
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 if a regenerated module on disk is missing or "
+                   "differs from what would be generated (for CI).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read settings from this file instead of the nearest one.")
+def gen(file: str, target: str, out_dir: Path, force: bool, check: bool,
+        config_file: Path | None) -> None:
+    """Generate stub code for FILE's workspace: a package per system.
+
+    Each package has `generated.py` (typed node interfaces and one runner per
+    loop; regenerated every time, do not edit), `nodes.py` (your
+    implementations; created once) and a test module (created once). A
+    workspace with errors (LD001 to LD006) generates nothing: exit code 1.
+    """
+    from loopdsl.codegen import generate
+
+    config = _config(config_file)
+    workspace = _load([file], config)
+    _require_clean(workspace, config)
+    files = generate(workspace)
+    if check:
+        stale = [name for name, (text, regenerated) in files.items() if regenerated and (
+            not (out_dir / name).is_file()
+            or (out_dir / name).read_text(encoding="utf-8") != text)]
+        for name in stale:
+            click.echo(f"stale: {out_dir / name}", err=True)
+        if stale:
+            click.echo("loopdsl: generated code is out of date: run `loopdsl gen` again",
+                       err=True)
+        sys.exit(EXIT_FINDINGS if stale else EXIT_OK)
+    for name, (text, regenerated) in files.items():
+        path = out_dir / name
+        if path.exists() and not (regenerated or force):
+            click.echo(f"kept {path} (yours; --force replaces it)", err=True)
+            continue
+        write_atomic(path, text)
+        click.echo(f"wrote {path}", err=True)
+
+
+@cli.command()
 def schema() -> None:
     """Print the JSON Schema of `loopdsl export`'s output."""
     import json
