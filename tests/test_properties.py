@@ -24,7 +24,7 @@ def _token(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 NAMES = st.from_regex(r"[^\W\d]\w{0,8}", fullmatch=True).filter(
     lambda s: s not in RESERVED)
 STRINGS = st.one_of(
-    st.text(st.characters(blacklist_characters='"\\\n', blacklist_categories=["Cs"]),
+    st.text(st.characters(blacklist_characters='"\\\n\r', blacklist_categories=["Cs"]),
             max_size=10).map(lambda s: f'"{s}"'),
     st.text(st.characters(blacklist_characters='"', blacklist_categories=["Cs"]),
             max_size=10).map(lambda s: f'"""{s}"""'),
@@ -37,7 +37,7 @@ LOOP_TEXT = from_lark(
         "NAME": _token(NAMES),
         "STRING": _token(STRINGS),
         "NUMBER": _token(NUMBERS),
-        "COMMENT": st.from_regex(r"#[^\n]{0,10}", fullmatch=True).map(lambda s: s + "\n"),
+        "COMMENT": st.from_regex(r"#[^\n\r]{0,10}", fullmatch=True).map(lambda s: s + "\n"),
         "WS": st.sampled_from([" ", "\n", "\t", "  \n"]),
         **{word.upper(): st.just(word + " ") for word in RESERVED},
     },
@@ -47,7 +47,9 @@ LOOP_TEXT = from_lark(
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(LOOP_TEXT)
 def test_text_generated_from_the_grammar_always_parses(text):
-    assert parse(text).errors == [], text
+    # The grammar nests lists without limit; loopdsl refuses more than 32 levels.
+    errors = [e for e in parse(text).errors if "nested more than" not in e.message]
+    assert errors == [], text
 
 
 @settings(max_examples=300, deadline=None)

@@ -176,12 +176,13 @@ def test_import_errors(write, monkeypatch, tmp_path):
         'import "link.loop"',
         'import "sub"',
         'import ""',
+        'import "nul\\u0000.loop"',
     ]))
     (tmp_path / "ws/sub").mkdir()
     monkeypatch.chdir(tmp_path / "ws")
     ws = load(["main.loop"])
     got = [(d.code, d.span.line, d.span.column) for d in ws.diagnostics]
-    assert got == [("LD005", n, 8) for n in range(1, 7)]
+    assert got == [("LD005", n, 8) for n in range(1, 8)]
     assert [f.path for f in ws.files] == ["main.loop"]  # nothing outside was read
     assert ws.kinds == []
 

@@ -472,6 +472,60 @@ def gen(file: str, target: str, out_dir: Path, force: bool, check: bool,
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--check", is_flag=True,
+              help="Write nothing; list the files that would change and exit 1 if any would.")
+@click.option("--diff", is_flag=True,
+              help="Write nothing; print a unified diff of the changes and exit 1 if any.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read exclude from this file instead of the nearest one.")
+def fmt(paths: tuple[str, ...], check: bool, diff: bool, config_file: Path | None) -> None:
+    """Rewrite .loop files in canonical form, keeping every comment.
+
+    PATHS are files or folders (default: the current directory). A file with
+    a syntax error is left untouched and reported (exit code 1); the others
+    are still formatted. Files are only written when they change.
+    """
+    import difflib
+
+    from loopdsl.formatter import FormatError, format_text
+    from loopdsl.loader import discover
+
+    config = _config(config_file)
+    changed, broken = [], []
+    for path in discover(paths or ["."], root=config.root_dir, exclude=config.exclude):
+        try:
+            original = path.read_bytes().decode("utf-8")
+        except OSError as e:
+            raise UserError(f"{path}: {e.strerror or e}") from None
+        except UnicodeDecodeError:
+            broken.append(path)
+            click.echo(f"{path}: not UTF-8 text; left as it is", err=True)
+            continue
+        try:
+            formatted = format_text(original)
+        except FormatError as e:
+            broken.append(path)
+            click.echo(f"{path}: {e}; left as it is", err=True)
+            continue
+        if formatted == original:
+            continue
+        changed.append(path)
+        if diff:
+            click.echo("".join(difflib.unified_diff(
+                original.splitlines(keepends=True), formatted.splitlines(keepends=True),
+                fromfile=f"{path} (original)", tofile=f"{path} (formatted)")), nl=False)
+        elif check:
+            click.echo(f"would reformat {path}")
+        else:
+            write_atomic(path, formatted)
+            click.echo(f"reformatted {path}", err=True)
+    if check or diff:
+        sys.exit(EXIT_FINDINGS if changed or broken else EXIT_OK)
+    sys.exit(EXIT_FINDINGS if broken else EXIT_OK)
+
+
+@cli.command()
 def schema() -> None:
     """Print the JSON Schema of `loopdsl export`'s output."""
     import json

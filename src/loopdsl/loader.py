@@ -50,7 +50,7 @@ def loads(text: str, filename: str = "<string>", *,
     """Load one file's text; its imports are read relative to the current directory."""
     cwd = Path.cwd()
     loader = _Loader(cwd, Path(root) if root is not None else cwd)
-    loader.add_text(filename, cwd / "_", _normalise(text))
+    loader.add_text(filename, cwd / "_", normalise(text))
     return loader.finish()
 
 
@@ -107,7 +107,8 @@ def display_path(given: Path, cwd: Path) -> str:
         return Path(os.path.normpath(given)).as_posix()
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
+    """Text as the parser reads it: no byte-order mark, every newline a LF."""
     if text.startswith("\ufeff"):
         text = text[1:]
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -157,7 +158,7 @@ class _Loader:
                 shown, f"file is not UTF-8 text: byte 0x{data[e.start]:02x} cannot be decoded",
                 line, column, help="save the file as UTF-8")
             return
-        self.add_text(shown, path, _normalise(text))
+        self.add_text(shown, path, normalise(text))
 
     def add_text(self, shown: str, path: Path, text: str) -> None:
         tree = parse(text)
@@ -178,6 +179,9 @@ class _Loader:
         raw = imp.path
         if not raw.strip():
             self._import_problem((shown, imp), "import path is empty")
+            return None
+        if any(not ch.isprintable() for ch in raw):
+            self._import_problem((shown, imp), "import path contains a control character")
             return None
         if os.path.isabs(raw) or raw.startswith(("/", "\\", "~")) or (
             len(raw) > 1 and raw[1] == ":"

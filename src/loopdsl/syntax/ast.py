@@ -22,6 +22,15 @@ class Value:
     start: Token
     end: Token
     depth: int = 0
+    items: list[Value] | None = None  # a list's items, as written
+
+
+class AttrBlock(list["Attr"]):
+    """``{ a: 1, b: 2 }``: the attributes, and the '}' that ends the block."""
+
+    def __init__(self, attrs: list[Attr], close: Token) -> None:
+        super().__init__(attrs)
+        self.close = close
 
 
 @dataclass(slots=True)
@@ -51,6 +60,7 @@ class Label:
 class Import:
     path: str
     token: Token
+    start: Token
 
 
 @dataclass(slots=True)
@@ -59,6 +69,8 @@ class KindDecl:
     base: Token
     label: Label | None
     attrs: list[Attr]
+    start: Token
+    end: Token  # the last token: where the statement ends
 
 
 @dataclass(slots=True)
@@ -67,6 +79,7 @@ class NodeDecl:
     id: Token
     label: Label | None
     attrs: list[Attr]
+    end: Token
 
 
 @dataclass(slots=True)
@@ -76,6 +89,7 @@ class FlowChain:
     refs: list[Ref]
     label: Label | None
     attrs: list[Attr]
+    end: Token
 
 
 @dataclass(slots=True)
@@ -85,6 +99,7 @@ class LoopDecl:
     body: list[Attr | FlowChain]
     open: Token
     close: Token
+    start: Token
 
 
 @dataclass(slots=True)
@@ -94,6 +109,7 @@ class SystemDecl:
     body: list[Attr | NodeDecl | FlowChain | LoopDecl]
     open: Token
     close: Token
+    start: Token
 
 
 @dataclass(slots=True)

@@ -251,39 +251,39 @@ class _Builder(Transformer):
 
     def import_stmt(self, c: list[Any]) -> ast.Import:
         _session.get().statements += 1
-        return ast.Import(_decode_string(c[1]), c[1])
+        return ast.Import(_decode_string(c[1]), c[1], c[0])
 
     def kind_decl(self, c: list[Any]) -> ast.KindDecl:
         _session.get().statements += 1
         names = [t for t in c if isinstance(t, Token) and t.type == "NAME"]
-        return ast.KindDecl(names[0], names[1], _label(c), _attrs(c))
+        return ast.KindDecl(names[0], names[1], _label(c), _attrs(c), c[0], _last(c))
 
     def system(self, c: list[Any]) -> ast.SystemDecl:
         _session.get().statements += 1
         body = [x for x in c if not isinstance(x, Token | ast.Label)]
-        return ast.SystemDecl(c[1], _label(c), body, _first(c, "LBRACE"), c[-1])
+        return ast.SystemDecl(c[1], _label(c), body, _first(c, "LBRACE"), c[-1], c[0])
 
     def node(self, c: list[Any]) -> ast.NodeDecl:
         _session.get().statements += 1
-        return ast.NodeDecl(c[0], c[1], _label(c), _attrs(c))
+        return ast.NodeDecl(c[0], c[1], _label(c), _attrs(c), _last(c))
 
     def flow(self, c: list[Any]) -> ast.FlowChain:
         _session.get().statements += 1
         refs = [x for x in c if isinstance(x, ast.Ref)]
-        return ast.FlowChain(refs, _label(c), _attrs(c))
+        return ast.FlowChain(refs, _label(c), _attrs(c), _last(c))
 
     def loop(self, c: list[Any]) -> ast.LoopDecl:
         _session.get().statements += 1
         body = [x for x in c if isinstance(x, ast.Attr | ast.FlowChain)]
-        return ast.LoopDecl(c[1], _label(c), body, _first(c, "LBRACE"), c[-1])
+        return ast.LoopDecl(c[1], _label(c), body, _first(c, "LBRACE"), c[-1], c[0])
 
     # --- parts ----------------------------------------------------------
 
     def label(self, c: list[Any]) -> ast.Label:
         return ast.Label(_decode_string(c[0]), c[0])
 
-    def attrs(self, c: list[Any]) -> list[ast.Attr]:
-        return [x for x in c if isinstance(x, ast.Attr)]
+    def attrs(self, c: list[Any]) -> ast.AttrBlock:
+        return ast.AttrBlock([x for x in c if isinstance(x, ast.Attr)], c[-1])
 
     def attr(self, c: list[Any]) -> ast.Attr:
         _session.get().statements += 1
@@ -330,8 +330,8 @@ class _Builder(Transformer):
                 f"lists nested more than {MAX_LIST_DEPTH} deep are not supported", start
             )
         if depth > MAX_LIST_DEPTH:
-            return ast.Value([], start, end, depth)
-        return ast.Value([x.value for x in items], start, end, depth)
+            return ast.Value([], start, end, depth, [])
+        return ast.Value([x.value for x in items], start, end, depth, items)
 
 
 def _first(c: list[Any], kind: str) -> Token:
@@ -346,10 +346,22 @@ def _attrs(c: list[Any]) -> list[ast.Attr]:
     return next((x for x in c if isinstance(x, list)), [])
 
 
+def _last(c: list[Any]) -> Token:
+    """The last token of a statement: its block's '}', else its last part."""
+    last = c[-1]
+    if isinstance(last, ast.AttrBlock):
+        return last.close
+    if isinstance(last, ast.Label):
+        return last.token
+    if isinstance(last, ast.Ref):
+        return last.parts[-1]
+    return last
+
+
 def _decode_string(tok: Token) -> str:
     raw = str(tok)
     if raw.startswith('"""') and len(raw) >= 6:
-        return _clean_block(raw[3:-3])
+        return dedent_block(raw[3:-3])
     if len(raw) < 2 or not raw.startswith('"'):
         return raw  # a token inserted by the repair
     body = raw[1:-1]
@@ -379,7 +391,7 @@ def _decode_string(tok: Token) -> str:
     return _ESCAPE.sub(replace, body)
 
 
-def _clean_block(text: str) -> str:
+def dedent_block(text: str) -> str:
     """Triple-quoted text: drop the first and last blank lines, then the common indent."""
     first, *rest = text.split("\n")
     if rest and not rest[-1].strip():
