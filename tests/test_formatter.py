@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, LOOP_TEXT, ROOT
 from loopdsl import lint, loads
 from loopdsl.formatter import FormatError, format_text, quote
 from loopdsl.syntax.parser import parse
-from test_properties import LOOP_TEXT
 
 EXAMPLE_FILES = sorted(EXAMPLES.rglob("*.loop"))
 SPAN_KEYS = {"span", "kind_span", "target_span"}

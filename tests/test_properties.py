@@ -5,43 +5,10 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.lark import from_lark
-from lark import Lark
 
+from conftest import LOOP_TEXT
 from loopdsl import loads
-from loopdsl.resources import data_dir
 from loopdsl.syntax.parser import parse
-
-GRAMMAR = data_dir("grammar").joinpath("loopdsl.lark").read_text(encoding="utf-8")
-RESERVED = {"system", "import", "kind", "loop", "true", "false"}
-
-
-def _token(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-    # from_lark joins terminals without separators; a space keeps tokens apart.
-    return strategy.map(lambda s: s + " ")
-
-
-NAMES = st.from_regex(r"[^\W\d]\w{0,8}", fullmatch=True).filter(
-    lambda s: s not in RESERVED)
-STRINGS = st.one_of(
-    st.text(st.characters(blacklist_characters='"\\\n\r', blacklist_categories=["Cs"]),
-            max_size=10).map(lambda s: f'"{s}"'),
-    st.text(st.characters(blacklist_characters='"', blacklist_categories=["Cs"]),
-            max_size=10).map(lambda s: f'"""{s}"""'),
-)
-NUMBERS = st.from_regex(r"-?(0|[1-9][0-9]{0,5})(\.[0-9]{1,3})?([eE][+-]?[0-9]{1,2})?",
-                        fullmatch=True)
-LOOP_TEXT = from_lark(
-    Lark(GRAMMAR, parser="lalr", lexer="basic"),
-    explicit={
-        "NAME": _token(NAMES),
-        "STRING": _token(STRINGS),
-        "NUMBER": _token(NUMBERS),
-        "COMMENT": st.from_regex(r"#[^\n\r]{0,10}", fullmatch=True).map(lambda s: s + "\n"),
-        "WS": st.sampled_from([" ", "\n", "\t", "  \n"]),
-        **{word.upper(): st.just(word + " ") for word in RESERVED},
-    },
-)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -84,7 +84,7 @@ def _value(v: ast.Value, indent: str) -> str:
     if v.items is not None:
         items = [_value(x, indent + INDENT) for x in v.items]
         inline = "[" + ", ".join(items) + "]"
-        if len(indent) + len(inline) <= WIDTH and "\n" not in inline or not items:
+        if not items or (len(indent) + len(inline) <= WIDTH and "\n" not in inline):
             return inline
         return "[\n" + "".join(f"{indent}{INDENT}{x},\n" for x in items) + indent + "]"
     tok = v.start
