@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from loopdsl.cache import cached
 from loopdsl.config import Config, ConfigError
 from loopdsl.diagnostics import STRUCTURAL
 from loopdsl.linter.functions import CheckFunction, Options, known_functions, lookup
@@ -71,6 +72,35 @@ def load_rules(extra_paths: tuple[Path, ...] = ()) -> list[Rule]:
 
 @functools.lru_cache(maxsize=8)
 def _load_rules(extra_paths: tuple[Path, ...], cwd: Path) -> list[Rule]:
+    """Validated rules, cached on disk under a hash of every rule file's bytes."""
+    import hashlib
+
+    import pydantic
+
+    from loopdsl import __version__
+
+    digest = hashlib.sha256(f"{__version__}\0{pydantic.VERSION}\0{cwd}".encode())
+    try:
+        for f in builtin_rule_paths():
+            digest.update(f.name.encode() + b"\0" + f.read_bytes())
+        for folder in extra_paths:
+            for path in sorted(folder.glob("*.toml")) if folder.is_dir() else [folder]:
+                digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    except OSError:
+        return _validate_rules(extra_paths, cwd)
+    # Functions are stored by name and looked up again: code is never pickled.
+    stored = cached(f"rules-{digest.hexdigest()[:16]}.pickle", lambda: [
+        (r.spec, r.options, r.origin) for r in _validate_rules(extra_paths, cwd)])
+    rules = []
+    for spec, options, origin in stored:
+        fn = lookup(spec.check.function)
+        if fn is None:  # a plugin uninstalled since: validate again, with its error
+            return _validate_rules(extra_paths, cwd)
+        rules.append(Rule(spec, fn, options, origin))
+    return rules
+
+
+def _validate_rules(extra_paths: tuple[Path, ...], cwd: Path) -> list[Rule]:
     rules: list[Rule] = []
     for f in builtin_rule_paths():
         rules.append(_validate(read_rule_file(Path(str(f))), "builtin", f.name))

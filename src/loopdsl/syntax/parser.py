@@ -18,16 +18,14 @@ import copy
 import functools
 import hashlib
 import math
-import os
 import re
-import sys
 from contextvars import ContextVar
-from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
+from loopdsl.cache import cache_dir
 from loopdsl.resources import data_dir
 from loopdsl.syntax import ast
 from loopdsl.syntax.messages import (
@@ -73,27 +71,15 @@ def _parser() -> Lark:
 
 
 def _cache_file(grammar: str) -> str | bool:
-    """A per-user cache path for the parser tables, or False when there is none.
+    """A per-user path for lark's parser tables, or False when there is none.
 
     lark's own default (``cache=True``) writes to a predictable path in the
-    shared temporary folder; a per-user folder, created private, avoids that.
+    shared temporary folder; the per-user cache folder avoids that.
     """
     import lark
 
-    base = os.environ.get("LOOPDSL_CACHE_DIR")
-    if not base:
-        if sys.platform == "win32":
-            base = os.path.join(os.environ.get("LOCALAPPDATA", "~"), "loopdsl", "Cache")
-        elif sys.platform == "darwin":
-            base = "~/Library/Caches/loopdsl"
-        else:
-            base = os.path.join(os.environ.get("XDG_CACHE_HOME") or "~/.cache", "loopdsl")
-    folder = Path(base).expanduser()
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError:
-        return False
-    if not os.access(folder, os.W_OK):
+    folder = cache_dir()
+    if folder is None:
         return False
     key = hashlib.sha256(f"{lark.__version__}\0{grammar}".encode()).hexdigest()[:16]
     return str(folder / f"parser-{key}.lark")
