@@ -136,24 +136,30 @@ def _token(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     return strategy.map(lambda s: s + " ")
 
 
-NAMES = st.from_regex(r"[^\W\d]\w{0,8}", fullmatch=True).filter(
-    lambda s: s not in RESERVED)
-STRINGS = st.one_of(
-    st.text(st.characters(blacklist_characters='"\\\n\r', blacklist_categories=["Cs"]),
-            max_size=10).map(lambda s: f'"{s}"'),
-    st.text(st.characters(blacklist_characters='"', blacklist_categories=["Cs"]),
-            max_size=10).map(lambda s: f'"""{s}"""'),
-)
-NUMBERS = st.from_regex(r"-?(0|[1-9][0-9]{0,5})(\.[0-9]{1,3})?([eE][+-]?[0-9]{1,2})?",
-                        fullmatch=True)
-LOOP_TEXT = from_lark(
-    Lark(GRAMMAR, parser="lalr", lexer="basic"),
-    explicit={
-        "NAME": _token(NAMES),
-        "STRING": _token(STRINGS),
-        "NUMBER": _token(NUMBERS),
-        "COMMENT": st.from_regex(r"#[^\n\r]{0,10}", fullmatch=True).map(lambda s: s + "\n"),
-        "WS": st.sampled_from([" ", "\n", "\t", "  \n"]),
-        **{word.upper(): st.just(word + " ") for word in RESERVED},
-    },
-)
+def _loop_text() -> st.SearchStrategy[str]:
+    """Text from the grammar, every terminal drawn so that the lexer reads it back."""
+    names = st.from_regex(r"[^\W\d]\w{0,8}", fullmatch=True).filter(
+        lambda s: s not in RESERVED)
+    strings = st.one_of(
+        st.text(st.characters(blacklist_characters='"\\\n\r', blacklist_categories=["Cs"]),
+                max_size=10).map(lambda s: f'"{s}"'),
+        st.text(st.characters(blacklist_characters='"', blacklist_categories=["Cs"]),
+                max_size=10).map(lambda s: f'"""{s}"""'),
+    )
+    numbers = st.from_regex(r"-?(0|[1-9][0-9]{0,5})(\.[0-9]{1,3})?([eE][+-]?[0-9]{1,2})?",
+                            fullmatch=True)
+    return from_lark(
+        Lark(GRAMMAR, parser="lalr", lexer="basic"),
+        explicit={
+            "NAME": _token(names),
+            "STRING": _token(strings),
+            "NUMBER": _token(numbers),
+            "COMMENT": st.from_regex(r"#[^\n\r]{0,10}", fullmatch=True).map(lambda s: s + "\n"),
+            "WS": st.sampled_from([" ", "\n", "\t", "  \n"]),
+            **{word.upper(): st.just(word + " ") for word in RESERVED},
+        },
+    )
+
+
+# Built on first use: hypothesis should not touch its storage while conftest loads.
+LOOP_TEXT = st.deferred(_loop_text)

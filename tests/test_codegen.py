@@ -35,6 +35,8 @@ system class @INJ@ {
   context self
   context _
   context __init__
+  context previous
+  context turns
   feedback x２
   match -> def -> type -> Übersetzer -> match
   ﬁle -> def
@@ -43,8 +45,11 @@ system class @INJ@ {
   self -> EvalSet -> type
   _ -> def
   __init__ -> def
+  previous -> def
+  turns -> def
   type -> x２ -> file
-  loop turn { max_iterations: 3  def -> type -> print -> evalSet -> type }
+  loop turn { max_iterations: 3  def -> type -> print -> evalSet -> type  previous -> def
+    turns -> def }
   loop generated { match -> def -> type -> Übersetzer -> match }
 }
 system nodes "the package name is taken by the module" {

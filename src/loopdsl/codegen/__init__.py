@@ -28,6 +28,7 @@ MESSAGE = {Role.CONTEXT: "Information", Role.MODEL: "Inference", Role.INTERFACE:
 _RESERVED = {"ABC", "abstractmethod", "dataclass", "ClassVar", "Message", "LoopLimitError",
              "annotations", "pytest", "generated", "nodes", "loop", "turn", "run", "label",
              "node_id", "kind", "loop_id", "max_iterations", "self", "inputs", "content",
+             "turns", "last", "previous",  # a runner's own attributes and locals
              *METHOD.values(), *MESSAGE.values()}
 
 
