@@ -199,5 +199,7 @@ def test_doc_command(run, write, tmp_path):
     assert (tmp_path / "voice" / "voice.md").read_text().startswith("# Design review: Voice")
     result = run("doc", "voice.loop", "-o", "-", cwd=tmp_path / "voice")
     assert "```mermaid" in result.stdout
+    assert run("doc", ".", cwd=tmp_path / "voice").exit_code == 0  # a folder: workspace.md
+    assert (tmp_path / "voice" / "workspace.md").is_file()
     write("bad.loop", "system s { a -> b }")
     assert run("doc", "bad.loop").exit_code == 1

@@ -125,11 +125,25 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(data: str | bytes, output: Path | None, announce: bool = False) -> None:
+    """Write ``data`` to ``output`` (atomically), or to stdout for None or ``-``."""
     if output is None or str(output) == "-":
-        click.echo(text, nl=False)
-    else:
-        write_atomic(output, text)
+        if isinstance(data, bytes):
+            click.get_binary_stream("stdout").write(data)
+        else:
+            click.echo(data, nl=False)
+        return
+    write_atomic(output, data)
+    if announce:
+        click.echo(f"wrote {output}", err=True)
+
+
+def _beside(file: str, suffix: str) -> Path:
+    """The default output for FILE: its name with ``suffix``, beside it."""
+    path = Path(file)
+    if path.is_dir() or not path.name:
+        return path / f"workspace{suffix}"
+    return path.with_suffix(suffix)
 
 
 def _use_color(no_color: bool) -> bool:
@@ -363,18 +377,8 @@ def render(file: str, fmt: str, output: Path | None, loop_id: str | None, findin
                     raise UserError(str(e)) from None
     except ViewError as e:
         raise UserError(str(e)) from None
-    if output is None:
-        suffix = {"mermaid": ".mmd"}.get(fmt, f".{fmt}")
-        output = Path(file).with_suffix(suffix) if not Path(file).is_dir() else Path(
-            file) / f"workspace{suffix}"
-    if str(output) == "-":
-        if isinstance(data, bytes):
-            click.get_binary_stream("stdout").write(data)
-        else:
-            click.echo(data, nl=False)
-        return
-    write_atomic(output, data)
-    click.echo(f"wrote {output}", err=True)
+    _emit(data, output or _beside(file, {"mermaid": ".mmd"}.get(fmt, f".{fmt}")),
+          announce=True)
 
 
 @cli.command()
@@ -414,13 +418,7 @@ def doc(file: str, fmt: str, output: Path | None, config_file: Path | None) -> N
         text = to_html(review)
     else:
         text = to_markdown(review)
-    if output is None:
-        output = Path(file).with_suffix(f".{fmt}")
-    if str(output) == "-":
-        click.echo(text, nl=False)
-        return
-    write_atomic(output, text)
-    click.echo(f"wrote {output}", err=True)
+    _emit(text, output or _beside(file, f".{fmt}"), announce=True)
 
 
 @cli.command()
