@@ -7,15 +7,16 @@ inside a workspace are qualified ids, ``"<system>.<node>"``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypeAliasType
 
 
 class _Frozen(BaseModel):
-    # Schemas are built on first validation; the resolver uses model_construct
+    # Schemas are built on first validation; the resolver builds with `trusted`
     # (its input is already typed), so `check` never pays for building them.
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
@@ -224,3 +225,32 @@ class Workspace(_Frozen):
     def loops(self) -> list[Loop]:
         """Every loop of every system, in source order."""
         return [lp for s in self.systems for lp in s.loops]
+
+
+_M = TypeVar("_M", bound=BaseModel)
+_DEFAULTS: dict[type, list[tuple[str, Callable[[], Any]]]] = {}
+
+
+def trusted(cls: type[_M], **values: Any) -> _M:
+    """A model built from values that are already valid, without pydantic's checks.
+
+    What ``model_construct`` does, at less than half its cost: the resolver
+    builds one object per node, flow and span, from typed syntax, and a test
+    validates what it builds. Missing fields get their defaults.
+    """
+    defaults = _DEFAULTS.get(cls)
+    if defaults is None:
+        defaults = _DEFAULTS[cls] = [
+            (name, f.default_factory if f.default_factory is not None  # type: ignore[misc]
+             else (lambda d=f.default: d))
+            for name, f in cls.model_fields.items() if not f.is_required()]
+    fields_set = set(values)
+    for name, make in defaults:
+        if name not in values:
+            values[name] = make()
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", fields_set)
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj

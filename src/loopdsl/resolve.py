@@ -28,6 +28,7 @@ from loopdsl.model import (
     Span,
     System,
     Workspace,
+    trusted,
 )
 from loopdsl.syntax import ast
 
@@ -46,7 +47,7 @@ def span_of(path: str, start: Token, end: Token | None = None) -> Span:
     end = end or start
     end_line = end.end_line or end.line
     end_column = end.end_column or (end.column + max(len(end), 1))
-    return Span.model_construct(file=path, line=start.line, column=start.column,
+    return trusted(Span, file=path, line=start.line, column=start.column,
                 end_line=end_line, end_column=end_column)
 
 
@@ -126,7 +127,7 @@ class _Resolver:
         by_system: dict[str, list[Flow]] = {}
         for acc in self.flows.values():
             first = acc.statements[0]
-            by_system.setdefault(acc.system, []).append(Flow.model_construct(
+            by_system.setdefault(acc.system, []).append(trusted(Flow,
                 source=acc.source, target=acc.target, system=acc.system,
                 label=first.label, attributes=first.attributes,
                 attribute_spans=first.attribute_spans, span=first.span,
@@ -134,14 +135,14 @@ class _Resolver:
             ))
         systems = [s.model_copy(update={"flows": by_system.get(s.id, [])}) for s in systems]
         files = [
-            SourceFile.model_construct(
+            trusted(SourceFile,
                 path=src.path, syntax_error=bool(src.tree.errors), text=src.text,
-                comments=[Comment.model_construct(text=str(c), span=span_of(src.path, c))
+                comments=[trusted(Comment, text=str(c), span=span_of(src.path, c))
                           for c in src.tree.comments],
             )
             for src in self.sources
         ]
-        return Workspace.model_construct(files=files, kinds=list(self.kinds.values()),
+        return trusted(Workspace, files=files, kinds=list(self.kinds.values()),
                                          systems=systems, diagnostics=self.diags)
 
     # --- helpers -------------------------------------------------------------
@@ -237,7 +238,7 @@ class _Resolver:
                 chain.append(current)
                 current = str(self.kind_decls[current][0].base)
             roles[name] = role
-            self.kinds[name] = Kind.model_construct(
+            self.kinds[name] = trusted(Kind,
                 name=name, base=str(decl.base), role=role,
                 **self.attributes(decl.attrs, path, f"kind '{name}'"),
                 span=span_of(path, decl.name),
@@ -292,7 +293,7 @@ class _Resolver:
                 self.report("LD004", f"unknown kind '{kind}' for node '{nid}'",
                             span_of(path, stmt.kind), help=did_you_mean(kind, kinds),
                             element=f"{sid}.{nid}")
-            nodes[nid] = Node.model_construct(
+            nodes[nid] = trusted(Node,
                 id=nid, system=sid, kind=kind, role=self.role_of(kind),
                 label=stmt.label.text if stmt.label else nid,
                 **self.attributes(stmt.attrs, path, f"node '{nid}'"),
@@ -317,7 +318,7 @@ class _Resolver:
                     continue
                 seen_loops[loop.id] = loop.span
                 loops.append(loop)
-        return System.model_construct(
+        return trusted(System,
             id=sid, label=decl.label.text if decl.label else sid, file=path,
             **self.attributes(attrs, path, f"system '{sid}'"),
             nodes=list(self.nodes[sid].values()), loops=loops,
@@ -333,7 +334,7 @@ class _Resolver:
                     if key not in keys:
                         keys.append(key)
         attrs = [s for s in decl.body if isinstance(s, ast.Attr)]
-        return Loop.model_construct(
+        return trusted(Loop,
             id=lid, system=sid, label=decl.label.text if decl.label else lid,
             **self.attributes(attrs, path, f"loop '{lid}'"),
             flows=keys, span=span_of(path, decl.id),
@@ -353,7 +354,7 @@ class _Resolver:
             if source is None or target is None:
                 continue
             src_ref, dst_ref = chain.refs[i], chain.refs[i + 1]
-            statement = FlowStatement.model_construct(
+            statement = trusted(FlowStatement,
                 label=label, **attributes,
                 span=span_of(path, src_ref.parts[0], src_ref.parts[-1]),
                 target_span=span_of(path, dst_ref.parts[0], dst_ref.parts[-1]),
