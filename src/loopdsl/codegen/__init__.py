@@ -80,7 +80,7 @@ class NodeCode:
     impl: str  # the user's concrete class
     inputs: str  # the inputs dataclass
     output: str  # the output message class
-    field: str  # field / parameter name
+    var: str  # its field, parameter and variable name
     method: str
     message: str  # the role's message base class
     incoming: list[tuple[str, str]] = field(default_factory=list)  # (field, type) per flow
@@ -122,11 +122,11 @@ def plan(system: System) -> Package:
         nodes[n.qualified_id] = NodeCode(
             node=n, cls=base, impl=names.camel(n.id, "Node"),
             inputs=names.camel(n.id, "Inputs"), output=names.camel(n.id, MESSAGE[role]),
-            field=names.snake(n.id), method=METHOD[role], message=MESSAGE[role])
+            var=names.snake(n.id), method=METHOD[role], message=MESSAGE[role])
     for f in system.flows:
         src, dst = nodes.get(f.source), nodes.get(f.target)
-        if dst is not None and src is not None and (src.field, src.output) not in dst.incoming:
-            dst.incoming.append((src.field, src.output))
+        if dst is not None and src is not None and (src.var, src.output) not in dst.incoming:
+            dst.incoming.append((src.var, src.output))
     loops = []
     for lp in system.loops:
         order: list[NodeCode] = []
@@ -135,13 +135,13 @@ def plan(system: System) -> Package:
                 code = nodes.get(q)
                 if code is not None and code not in order:
                     order.append(code)
-        position = {c.field: i for i, c in enumerate(order)}
-        wiring: dict[str, list[tuple[str, bool]]] = {c.field: [] for c in order}
+        position = {c.var: i for i, c in enumerate(order)}
+        wiring: dict[str, list[tuple[str, bool]]] = {c.var: [] for c in order}
         for s, t in lp.flows:
             src, dst = nodes.get(s), nodes.get(t)
             if src is None or dst is None:
                 continue
-            wiring[dst.field].append((src.field, position[src.field] < position[dst.field]))
+            wiring[dst.var].append((src.var, position[src.var] < position[dst.var]))
         bound = lp.attributes.get("max_iterations")
         loops.append(LoopCode(
             id=lp.id, label=lp.label, cls=names.camel(lp.id, "Loop"),
@@ -149,7 +149,7 @@ def plan(system: System) -> Package:
             max_iterations=bound if isinstance(bound, int) and not isinstance(bound, bool)
             else None,
             order=order, wiring=wiring,
-            path=" -> ".join(c.field for c in order)))
+            path=" -> ".join(c.var for c in order)))
     return Package(system, "", list(nodes.values()), loops, _comment_safe(system.file))
 
 

@@ -33,12 +33,12 @@ def annotation(d: Diagnostic) -> str:
     return f"::{_COMMAND[d.severity]} {head}::{escape_data(message)}"
 
 
-def annotations(diagnostics: list[Diagnostic]) -> str:
+def annotation_lines(diagnostics: list[Diagnostic]) -> str:
     """Every finding as an annotation line."""
     return "".join(annotation(d) + "\n" for d in diagnostics)
 
 
 def format_github(diagnostics: list[Diagnostic], ctx: ReportContext) -> str:
     """Annotations, then the summary line."""
-    return annotations(diagnostics) + summary(diagnostics, len(ctx.workspace.files),
+    return annotation_lines(diagnostics) + summary(diagnostics, len(ctx.workspace.files),
                                               ctx.baselined) + "\n"

@@ -40,9 +40,9 @@ def format_text(diagnostics: list[Diagnostic], ctx: ReportContext) -> str:
         out.append(_one(d, lines_of.get(d.span.file), style))
     if os.environ.get("GITHUB_ACTIONS") == "true":
         # As yamllint's `auto` format: in a workflow, annotate the pull request too.
-        from loopdsl.report.github import annotations
+        from loopdsl.report.github import annotation_lines
 
-        out.append(annotations(diagnostics))
+        out.append(annotation_lines(diagnostics))
     if not ctx.quiet:
         out.append(summary(diagnostics, len(ctx.workspace.files), ctx.baselined) + "\n")
     return "\n".join(x for x in out if x)
