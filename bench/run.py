@@ -1,8 +1,10 @@
 """The loopdsl benchmark: cold start against the import floor, and `check`
 on synthetic workspaces of growing size, split into parse, resolve, lint and
-report, next to a bare lark parse of the same text without positions.
+report, next to a bare lark parse of the same text without positions; then
+`render -f dot` and `fmt` on the same workspace, and the peak memory of the
+whole (each size runs in its own process).
 
-    python bench/run.py [--sizes 1000,10000] [--runs 10]
+    python bench/run.py [--sizes 1000,10000,100000] [--runs 10]
 
 Figures from one run are recorded in docs/performance.md.
 """
@@ -81,20 +83,39 @@ def phases(n: int) -> None:
         report = time.perf_counter() - start
         flows = len(ws.flows())
         total = load_total + lint_time + report
+
+        from loopdsl.formatter import format_text
+        from loopdsl.render.dot import to_dot
+
+        start = time.perf_counter()
+        to_dot(ws)
+        render = time.perf_counter() - start
+        start = time.perf_counter()
+        for t in texts:
+            format_text(t)
+        fmt = time.perf_counter() - start
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"| {n:,} nodes, {flows:,} flows | bare lark {bare_parse:.2f} s | parse "
               f"{parse:.2f} s | resolve {resolve:.2f} s | lint {lint_time:.2f} s | report "
               f"{report:.2f} s | check total {total:.2f} s ({total / bare_parse:.2f}x bare) | "
-              f"{len(findings)} findings |")
+              f"render dot {render:.2f} s | fmt {fmt:.2f} s | peak {peak:.0f} MiB | "
+              f"{len(findings)} findings |", flush=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process: one size
     args = ap.parse_args()
+    if args.one:
+        phases(args.one)
+        return
     cold_start(args.runs)
     for n in (int(s) for s in args.sizes.split(",")):
-        phases(n)
+        subprocess.run([sys.executable, __file__, "--one", str(n)], check=True)
 
 
 if __name__ == "__main__":
