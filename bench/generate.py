@@ -31,8 +31,9 @@ def generate(n: int, out: Path, seed: int = 7) -> list[Path]:
                  f'  owner: "team-{s}"']
         first, last = s * GROUPS_PER_SYSTEM, min(groups, (s + 1) * GROUPS_PER_SYSTEM)
         for g in range(first, last):
+            context_ms = rng.randint(5, 50)
             lines += [
-                f'  retriever c{g} "Context {g}" {{ index: "ix{g}", latency_ms: {rng.randint(5, 50)} }}',
+                f'  retriever c{g} "Context {g}" {{ index: "ix{g}", latency_ms: {context_ms} }}',
                 f'  llm m{g} "Model {g}" {{ latency_ms: {rng.randint(100, 900)} }}',
                 f'  interface u{g} "Interface {g}"',
                 f'  feedback f{g} "Feedback {g}"',
