@@ -70,7 +70,10 @@ def cli() -> None:
     """Architecture-as-code for AI systems.
 
     Describe a system as loops of context -> model -> interface -> feedback in
-    .loop files, then check them for broken loops, export them, and more.
+    .loop files; check them for broken loops (check, rules, explain), keep them
+    tidy (fmt), draw them (render), write design reviews (doc), generate stub
+    code (gen) and export the typed model (export, schema). Exit codes: 0 fine,
+    1 findings (or changes for fmt --check), 2 the run itself failed.
     Run `loopdsl COMMAND --help` for a command's options.
     """
 
