@@ -101,10 +101,14 @@ def _with_selection(config: Any, select: Sequence[str], ignore: Sequence[str]) -
     return config.model_copy(update=update) if update else config
 
 
-def _load(paths: Sequence[str], config: Any) -> Any:
+def _load(paths: Sequence[str], config: Any, *, required: bool = True) -> Any:
+    """The workspace of ``paths``; with ``required``, no .loop file is an error."""
     from loopdsl.loader import load
 
-    return load(paths or ["."], root=config.root_dir, exclude=config.exclude)
+    workspace = load(paths or ["."], root=config.root_dir, exclude=config.exclude)
+    if required and not workspace.files:
+        raise UserError(f"no .loop files found in {', '.join(paths) or '.'}")
+    return workspace
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -202,7 +206,7 @@ def check(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tup
 
     config = _config(config_file, fail_on=fail_on)
     config = _with_selection(config, select, ignore)
-    workspace = _load(paths, config)
+    workspace = _load(paths, config, required=False)
     if not workspace.files and not quiet:
         click.echo("loopdsl: warning: no .loop files found", err=True)
     findings = lint(workspace, config)
