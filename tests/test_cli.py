@@ -337,3 +337,17 @@ def test_examples_folder_layout():
     assert len(folders) >= 4
     for folder in folders:
         assert list(Path(EXAMPLES / folder).rglob("*.loop"))
+
+
+@pytest.mark.parametrize("command", [["render"], ["doc"], ["export"], ["gen", "-o", "out"]])
+def test_commands_that_need_a_design_refuse_an_empty_folder(run, tmp_path, command):
+    (tmp_path / "empty").mkdir()
+    result = run(command[0], "empty", *command[1:])
+    assert result.exit_code == 2
+    assert result.stderr == "loopdsl: error: no .loop files found in empty\n"
+
+
+def test_check_of_an_empty_folder_warns_and_passes(run, tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run("check", "empty")
+    assert result.exit_code == 0 and "no .loop files found" in result.stderr
