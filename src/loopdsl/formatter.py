@@ -54,10 +54,10 @@ def format_text(text: str) -> str:
 # --- strings and values ----------------------------------------------------------
 
 
-def quote(value: str, indent: str = "") -> str:
-    """A string value as loopdsl text: ``"..."``, or a ``\"\"\"`` block for text
-    with newlines when that reads back to exactly the same value."""
-    if "\n" in value and '"""' not in value and "\r" not in value:
+def quote(value: str, indent: str = "", block: bool = True) -> str:
+    """A string value as loopdsl text: ``"..."``, or (with ``block``) a ``\"\"\"``
+    block for text with newlines when that reads back to exactly the same value."""
+    if block and "\n" in value and '"""' not in value and "\r" not in value:
         inner = indent + INDENT
         body = "\n".join(inner + line if line.strip() else "" for line in value.split("\n"))
         block = f'"""\n{body}\n{indent}"""'
@@ -95,8 +95,9 @@ def _value(v: ast.Value, indent: str) -> str:
     return str(tok)  # numbers and booleans as written
 
 
-def _label(label: ast.Label | None, indent: str) -> str:
-    return f" {quote(label.text, indent)}" if label else ""
+def _label(label: ast.Label | None) -> str:
+    # A label stays on its statement's line, so comments after it stay there too.
+    return f" {quote(label.text, block=False)}" if label else ""
 
 
 # --- the statement tree --------------------------------------------------------------
@@ -138,7 +139,7 @@ class _Stmt:
 
 
 def _line(tok: Token) -> int:
-    return int(tok.line or 0)
+    return ast.start_of(tok)[0]
 
 
 def _pos(tok: Token) -> int:
@@ -146,32 +147,32 @@ def _pos(tok: Token) -> int:
 
 
 def _end_line(tok: Token) -> int:
-    return int(tok.end_line or tok.line or 0)
+    return ast.end_of(tok)[0]
 
 
 def _statement(item: object) -> _Stmt:
     if isinstance(item, ast.Import):
         return _Stmt(_line(item.start), _end_line(item.token), _pos(item.start),
-                     f"import {quote(item.path)}", "line")
+                     f"import {quote(item.path, block=False)}", "line")
     if isinstance(item, ast.Attr):
         return _Stmt(_line(item.key), _end_line(item.value.end), _pos(item.key), f"{item.key}:",
                      "line", value=item.value)
     if isinstance(item, ast.KindDecl):
-        head = f"kind {item.name}: {item.base}{_label(item.label, '')}"
+        head = f"kind {item.name}: {item.base}{_label(item.label)}"
         return _with_attrs(_Stmt(_line(item.start), _end_line(item.end), _pos(item.start),
                                  head, "attrs"), item.attrs)
     if isinstance(item, ast.NodeDecl):
-        head = f"{item.kind} {item.id}{_label(item.label, '')}"
+        head = f"{item.kind} {item.id}{_label(item.label)}"
         return _with_attrs(_Stmt(_line(item.kind), _end_line(item.end), _pos(item.kind),
                                  head, "attrs"), item.attrs)
     if isinstance(item, ast.FlowChain):
-        head = " -> ".join(r.text for r in item.refs) + _label(item.label, "")
+        head = " -> ".join(r.text for r in item.refs) + _label(item.label)
         first = item.refs[0].parts[0]
         return _with_attrs(_Stmt(_line(first), _end_line(item.end), _pos(first), head,
                                  "attrs"), item.attrs)
     if isinstance(item, ast.LoopDecl | ast.SystemDecl):
         word = "loop" if isinstance(item, ast.LoopDecl) else "system"
-        head = f"{word} {item.id}{_label(item.label, '')}"
+        head = f"{word} {item.id}{_label(item.label)}"
         return _Stmt(_line(item.start), _end_line(item.close), _pos(item.start), head, "body",
                      children=[_statement(x) for x in item.body])
     raise TypeError(f"unexpected syntax node {type(item).__name__}")

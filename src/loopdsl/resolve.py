@@ -44,11 +44,9 @@ class ParsedSource:
 
 def span_of(path: str, start: Token, end: Token | None = None) -> Span:
     """The span from the start of ``start`` to the end of ``end`` (or ``start``)."""
-    end = end or start
-    end_line = end.end_line or end.line
-    end_column = end.end_column or (end.column + max(len(end), 1))
-    return trusted(Span, file=path, line=start.line, column=start.column,
-                end_line=end_line, end_column=end_column)
+    (line, column), (end_line, end_column) = ast.start_of(start), ast.end_of(end or start)
+    return trusted(Span, file=path, line=line, column=column, end_line=end_line,
+                   end_column=end_column)
 
 
 def resolve(sources: list[ParsedSource], diagnostics: list[Diagnostic]) -> Workspace:

@@ -46,8 +46,9 @@ def parse(text: str) -> ast.ParsedFile:
     """Parse one file's text; never raises on bad input."""
     session = _Session(text)
     token = _session.set(session)
+    items: list[ast.Import | ast.KindDecl | ast.SystemDecl]
     try:
-        items = _parser().parse(text, on_error=session.on_error)
+        items = _parser().parse(text, on_error=session.on_error)  # type: ignore[assignment]
     except UnexpectedInput as e:  # the repairs ran out: keep what was reported
         session.report_final(e)
         items = []
@@ -110,11 +111,8 @@ class _Session:
 
     def problem(self, message: str, token: Token, help: str | None = None) -> None:
         """Record an LD001 at ``token`` (a problem that is not a cascade)."""
-        end_line = token.end_line or token.line
-        end_column = token.end_column or (token.column + max(len(token), 1))
-        self.errors.append(
-            ast.SyntaxProblem(message, token.line, token.column, end_line, end_column, help)
-        )
+        (line, column), (end_line, end_column) = ast.start_of(token), ast.end_of(token)
+        self.errors.append(ast.SyntaxProblem(message, line, column, end_line, end_column, help))
 
     def _is_cascade(self, line: int) -> bool:
         """An error is a cascade of the last one unless a statement was completed
@@ -140,13 +138,13 @@ class _Session:
         ip = e.interactive_parser
         if e.token.type == "$END":
             return self._repair_eof(e)
-        if e.token.type == "STRING" and self.text.startswith('"""', e.token.start_pos):
-            if not self._is_cascade(e.token.line):
+        if e.token.type == "STRING" and self.text.startswith('"""', e.token.start_pos or 0):
+            if not self._is_cascade(ast.start_of(e.token)[0]):
                 self.problem('unterminated """ string', e.token,
                              'close it with """')
             return False  # the rest of the file is inside the string
         expected = ip.accepts()
-        if not self._is_cascade(e.token.line):
+        if not self._is_cascade(ast.start_of(e.token)[0]):
             self.problem(
                 f"expected {describe_expected(expected)}, found {describe_token(e.token)}",
                 e.token,
@@ -184,10 +182,10 @@ class _Session:
             message, help = unclosed_at_eof(self.text)
             if message is not None:  # an unclosed block is always worth a report
                 self.problem(message, tok, help)
-            elif not self._is_cascade(tok.line):
+            elif not self._is_cascade(ast.start_of(tok)[0]):
                 expected = describe_expected(e.expected)
                 self.problem(f"unexpected end of file, expected {expected}", tok)
-        elif isinstance(e, UnexpectedToken) and not self._is_cascade(e.token.line):
+        elif isinstance(e, UnexpectedToken) and not self._is_cascade(ast.start_of(e.token)[0]):
             self.problem(
                 f"expected {describe_expected(e.expected)}, found {describe_token(e.token)}",
                 e.token,
@@ -223,7 +221,7 @@ _ESCAPE = re.compile(
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r"}
 
 
-class _Builder(Transformer):
+class _Builder(Transformer[Token, Any]):
     """Builds ``ast`` objects as lark reduces each rule.
 
     Methods receive every kept child: named terminals included, absent
@@ -341,6 +339,7 @@ def _last(c: list[Any]) -> Token:
         return last.token
     if isinstance(last, ast.Ref):
         return last.parts[-1]
+    assert isinstance(last, Token)
     return last
 
 
