@@ -366,17 +366,17 @@ def render(file: str, fmt: str, output: Path | None, loop_id: str | None, findin
     config = _config(config_file)
     workspace = _load([file], config)
     found = _require_clean(workspace, config)
-    options = {"loop": loop_id, "findings": found if findings else None,
-               "direction": direction}
+    marked = found if findings else None
     try:
         if fmt == "mermaid":
             from loopdsl.render.mermaid import to_mermaid
 
-            data: str | bytes = to_mermaid(workspace, **options)
+            data: str | bytes = to_mermaid(workspace, loop=loop_id, findings=marked,
+                                           direction=direction)
         else:
             from loopdsl.render.dot import GraphvizMissing, to_dot, to_image
 
-            data = to_dot(workspace, **options)
+            data = to_dot(workspace, loop=loop_id, findings=marked, direction=direction)
             if fmt in _IMAGE_FORMATS:
                 try:
                     data = to_image(data, fmt)

@@ -60,9 +60,9 @@ def quote(value: str, indent: str = "", block: bool = True) -> str:
     if block and "\n" in value and '"""' not in value and "\r" not in value:
         inner = indent + INDENT
         body = "\n".join(inner + line if line.strip() else "" for line in value.split("\n"))
-        block = f'"""\n{body}\n{indent}"""'
-        if dedent_block(block[3:-3]) == value:
-            return block
+        written = f'"""\n{body}\n{indent}"""'
+        if dedent_block(written[3:-3]) == value:
+            return written
     out = []
     for ch in value:
         if ch in '"\\':
@@ -91,7 +91,7 @@ def _value(v: ast.Value, indent: str) -> str:
     if tok.type == "STRING":
         return quote(v.value, indent)
     if tok.type == "NAME":  # a symbol, dotted or not, stays bare
-        return v.value
+        return str(v.value)
     return str(tok)  # numbers and booleans as written
 
 

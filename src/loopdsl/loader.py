@@ -76,7 +76,7 @@ def discover(
 
 
 def _walk(folder: Path, root: Path, exclude: Sequence[str]) -> list[Path]:
-    files = []
+    files: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(folder):
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames

@@ -61,7 +61,7 @@ class Span(_Frozen):
 
 def _spans() -> dict[str, Span]:
     """Where each attribute key stands; kept out of the export."""
-    return Field(default_factory=dict, exclude=True, repr=False)  # type: ignore[no-any-return]
+    return Field(default_factory=dict, exclude=True, repr=False)
 
 
 class Kind(_Frozen):
@@ -228,6 +228,11 @@ class Workspace(_Frozen):
 
 
 _M = TypeVar("_M", bound=BaseModel)
+
+
+def _maker(factory: Any, default: Any) -> Callable[[], Any]:
+    """A field's default as a function: its factory, or its (immutable) value."""
+    return factory if factory is not None else (lambda: default)
 _DEFAULTS: dict[type, list[tuple[str, Callable[[], Any]]]] = {}
 
 
@@ -240,10 +245,9 @@ def trusted(cls: type[_M], **values: Any) -> _M:
     """
     defaults = _DEFAULTS.get(cls)
     if defaults is None:
-        defaults = _DEFAULTS[cls] = [
-            (name, f.default_factory if f.default_factory is not None  # type: ignore[misc]
-             else (lambda d=f.default: d))
-            for name, f in cls.model_fields.items() if not f.is_required()]
+        defaults = _DEFAULTS[cls] = [(name, _maker(f.default_factory, f.default))
+                                     for name, f in cls.model_fields.items()
+                                     if not f.is_required()]
     fields_set = set(values)
     for name, make in defaults:
         if name not in values:

@@ -244,7 +244,7 @@ class _Resolver:
 
     def _kind_order(self, name: str) -> tuple[str, int, int]:
         decl, path = self.kind_decls[name]
-        return (path, decl.name.line, decl.name.column)
+        return (path, *ast.start_of(decl.name))
 
     def role_of(self, kind: str) -> Role | None:
         if kind in _ROLES:
@@ -374,6 +374,7 @@ class _Resolver:
             if name in self.nodes[sid]:
                 return f"{sid}.{name}"
             elsewhere = sorted(f"{s}.{name}" for s, ns in self.nodes.items() if name in ns)
+            help: str | None
             if elsewhere:
                 help = (f"did you mean '{elsewhere[0]}'? "
                         "nodes of other systems are named system.node")

@@ -3,8 +3,10 @@ and suppression comments, in output order."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from loopdsl.config import Config
-from loopdsl.model import Diagnostic, Workspace
+from loopdsl.model import Diagnostic, Severity, Workspace
 
 
 def lint(workspace: Workspace, config: Config | None = None) -> list[Diagnostic]:
@@ -29,6 +31,6 @@ def lint(workspace: Workspace, config: Config | None = None) -> list[Diagnostic]
     return sorted(findings, key=lambda d: d.sort_key)
 
 
-def _graded(d: Diagnostic, severity: dict[str, object]) -> Diagnostic:
+def _graded(d: Diagnostic, severity: Mapping[str, Severity]) -> Diagnostic:
     sev = severity.get(d.code)
     return d if sev is None or sev == d.severity else d.model_copy(update={"severity": sev})

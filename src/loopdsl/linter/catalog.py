@@ -62,7 +62,7 @@ def _examples(spec: RuleFile, config: Config) -> list[tuple[str, str, str]]:
 
     only = config.model_copy(update={"select": [spec.code], "extend_select": [],
                                      "ignore": [], "severity": {}})
-    out = []
+    out: list[tuple[str, str, str]] = []
     for ex in spec.examples:
         source = textwrap.dedent(ex.source).strip("\n")
         found = [d for d in lint(loads(source, filename="example.loop"), only)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from loopdsl.graph import FlowGraph
 from loopdsl.linter.rulefile import EndFilter
-from loopdsl.model import Flow, Kind, Loop, Node, Related, Span, System, Workspace
+from loopdsl.model import Flow, Kind, Loop, Node, Related, Role, Span, System, Workspace
 
 # --- what functions work on ------------------------------------------------------
 
@@ -125,7 +125,9 @@ class RuleContext:
     def nodes_matching(self, f: EndFilter) -> list[str]:
         """Qualified ids of the nodes that pass ``f`` (memoised)."""
         key = ("nodes", f.model_dump_json())
-        return self.memo(key, lambda: self.graph.matching(lambda n: self.node_matches(n, f)))
+        found: list[str] = self.memo(
+            key, lambda: self.graph.matching(lambda n: self.node_matches(n, f)))
+        return found
 
 
 def attributes_match(attributes: dict[str, Any], f: EndFilter) -> bool:
@@ -284,7 +286,7 @@ def cycle_through(ctx: RuleContext, elements: list[Element], opts: NodeSet) -> I
         g = _loop_graph(e.obj)
         if not _has_cycle(g):
             continue
-        on_cycle = set()
+        on_cycle: set[str] = set()
         for component in rx.strongly_connected_components(g):
             if len(component) > 1:
                 on_cycle.update(g[i] for i in component)
@@ -312,7 +314,8 @@ def attributes_present(ctx: RuleContext, elements: list[Element],
             for kind in ctx.kind_chain(e.obj.kind):
                 if kind in ctx.kinds:
                     listed = ctx.kinds[kind].attributes.get(opts.from_kind, [])
-                    needed += [n for n in listed if isinstance(n, str) and n not in needed]
+                    if isinstance(listed, list):
+                        needed += [n for n in listed if isinstance(n, str) and n not in needed]
         missing = [n for n in needed if n not in e.attributes]
         if missing and opts.or_label and e.label != e.id:
             continue
@@ -430,7 +433,7 @@ def consistent_flow(ctx: RuleContext, elements: list[Element],
 
 
 class Bounded(Options):
-    through: EndFilter = Field(default_factory=lambda: EndFilter(role=["feedback"]))
+    through: EndFilter = Field(default_factory=lambda: EndFilter(role=[Role.FEEDBACK]))
     bound: str = "max_iterations"
 
 
@@ -450,7 +453,8 @@ def bounded_cycles(ctx: RuleContext, elements: list[Element], opts: Bounded) -> 
                        key=lambda e: (e.span.file, e.span.line, e.span.column))
         if not flows:
             continue
-        holding = {(lp.system, lp.id): lp for e in flows for lp in ctx.loops.get(e.obj.key, [])}
+        holding = {(lp.system, lp.id): lp for key, e in selected.items() if e in flows
+                   for lp in ctx.loops.get(key, [])}
         loops = list(holding.values())
         if any(opts.bound in lp.attributes for lp in loops):
             continue

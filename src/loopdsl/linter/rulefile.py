@@ -120,12 +120,6 @@ def read_rule_file(path: Path) -> RuleFile:
     except ValidationError as e:
         err = e.errors()[0]
         field = ".".join(str(x) for x in err["loc"]) or "(file)"
-        if err["type"] == "extra_forbidden":
-            return _fail(path, field, "unknown field")
-        if err["type"] == "missing":
-            return _fail(path, field, "required field is missing")
-        return _fail(path, field, err["msg"])
-
-
-def _fail(path: Path, field: str, why: str) -> Any:
-    raise RuleFileError(f"{path}: field '{field}': {why}")
+        why = {"extra_forbidden": "unknown field",
+               "missing": "required field is missing"}.get(err["type"], err["msg"])
+        raise RuleFileError(f"{path}: field '{field}': {why}") from None

@@ -11,7 +11,7 @@ import html
 import shutil
 import subprocess
 
-import graphviz
+import graphviz  # type: ignore[import-untyped]
 
 from loopdsl.model import Diagnostic, Role, Workspace
 from loopdsl.render.view import (
@@ -36,7 +36,8 @@ class GraphvizMissing(RuntimeError):
 
 def text(value: str) -> str:
     """A user string as a DOT label: literal backslashes, newlines as line breaks."""
-    return graphviz.nohtml(value.replace("\\", "\\\\").replace("\n", "\\n"))
+    label: str = graphviz.nohtml(value.replace("\\", "\\\\").replace("\n", "\\n"))
+    return label
 
 
 def to_dot(workspace: Workspace, *, loop: str | None = None,
@@ -63,7 +64,8 @@ def to_dot(workspace: Workspace, *, loop: str | None = None,
     for vf in view.flows:
         _flow(g, vf)
     _legend(g, view)
-    return g.source
+    source: str = g.source
+    return source
 
 
 def _node(g: graphviz.Digraph, vn: ViewNode) -> None:

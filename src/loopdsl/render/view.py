@@ -127,7 +127,7 @@ def build_view(workspace: Workspace, *, loop: str | None = None,
             by_element.setdefault(d.element, []).append(d)
 
     ids: dict[str, str] = {}
-    clusters = []
+    clusters: list[ViewCluster] = []
     for s in workspace.systems:
         members = []
         for node in s.nodes:

@@ -170,7 +170,7 @@ def open_brace_hint(text: str, tok: Token) -> str | None:
     if tok.start_pos is None:
         return None
     stack, _ = _open_braces(text, tok.start_pos)
-    if stack and not stack[-1].block and stack[-1].line < tok.line:
+    if stack and not stack[-1].block and stack[-1].line < (tok.line or 0):
         return f"{stack[-1].describe()} is still open here: is its '}}' missing?"
     return None
 

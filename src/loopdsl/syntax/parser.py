@@ -127,10 +127,10 @@ class _Session:
         """Record the problem and repair the input; True lets lark go on."""
         if isinstance(e, UnexpectedCharacters):
             if not self._is_cascade(e.line):
-                message, help, length = unexpected_character(self.text, e.pos_in_stream)
-                tok = Token("ERROR", self.text[e.pos_in_stream : e.pos_in_stream + length],
-                            start_pos=e.pos_in_stream, line=e.line, column=e.column,
-                            end_line=e.line, end_column=e.column + length)
+                pos, line, column = e.pos_in_stream or 0, e.line, e.column
+                message, help, length = unexpected_character(self.text, pos)
+                tok = Token("ERROR", self.text[pos : pos + length], start_pos=pos, line=line,
+                            column=column, end_line=line, end_column=column + length)
                 self.problem(message, tok, help)
             return True  # lark skips the character
         if not isinstance(e, UnexpectedToken) or e.interactive_parser is None:
@@ -143,7 +143,7 @@ class _Session:
                 self.problem('unterminated """ string', e.token,
                              'close it with """')
             return False  # the rest of the file is inside the string
-        expected = ip.accepts()
+        expected: set[str] = ip.accepts()  # type: ignore[no-untyped-call]
         if not self._is_cascade(ast.start_of(e.token)[0]):
             self.problem(
                 f"expected {describe_expected(expected)}, found {describe_token(e.token)}",
@@ -164,7 +164,7 @@ class _Session:
         ip = e.interactive_parser
         added = 0
         while added < 10_000:
-            expected = ip.accepts()
+            expected: set[str] = ip.accepts()  # type: ignore[no-untyped-call]
             if "$END" in expected:
                 break
             closer = next((k for k in _CLOSERS if k in expected), None)
