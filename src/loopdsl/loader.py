@@ -7,9 +7,11 @@ used at all is a ``LoadError`` (the CLI turns it into exit code 2).
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import gc
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from loopdsl.diagnostics import structural
@@ -23,6 +25,24 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 
 class LoadError(Exception):
     """A named path cannot be used: missing, unreadable, not a file or folder."""
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while a workspace is built or linted.
+
+    Loading allocates one object per token, node, flow and span, and every
+    allocation burst made the collector scan them all again: about a third of
+    `check` at 10,000 nodes. The objects built here hold no reference cycles
+    to collect, so pausing costs no memory.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def load(
@@ -40,9 +60,10 @@ def load(
     cwd = Path.cwd()
     root_path = Path(root) if root is not None else cwd
     loader = _Loader(cwd, root_path)
-    for file in discover(paths, root=root_path, exclude=exclude):
-        loader.add(file, imported_by=None)
-    return loader.finish()
+    with paused_gc():
+        for file in discover(paths, root=root_path, exclude=exclude):
+            loader.add(file, imported_by=None)
+        return loader.finish()
 
 
 def loads(text: str, filename: str = "<string>", *,
@@ -50,8 +71,9 @@ def loads(text: str, filename: str = "<string>", *,
     """Load one file's text; its imports are read relative to the current directory."""
     cwd = Path.cwd()
     loader = _Loader(cwd, Path(root) if root is not None else cwd)
-    loader.add_text(filename, cwd / "_", normalise(text))
-    return loader.finish()
+    with paused_gc():
+        loader.add_text(filename, cwd / "_", normalise(text))
+        return loader.finish()
 
 
 def discover(

@@ -19,10 +19,12 @@ def lint(workspace: Workspace, config: Config | None = None) -> list[Diagnostic]
     from loopdsl.linter.engine import run_rules
     from loopdsl.linter.ruleset import active_rules
     from loopdsl.linter.suppress import apply_suppressions
+    from loopdsl.loader import paused_gc
 
     active = active_rules(config if config is not None else Config.model_construct())
     findings = [d for d in workspace.diagnostics if d.code in active.severity]
-    findings += run_rules(workspace, active.rules, active.severity)
+    with paused_gc():
+        findings += run_rules(workspace, active.rules, active.severity)
     findings = apply_suppressions(workspace, findings, report_unused="LD007" in active.severity)
     broken = {f.path for f in workspace.files if f.syntax_error}
     if broken:
