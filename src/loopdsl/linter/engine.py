@@ -23,13 +23,20 @@ def run_rules(workspace: Workspace, rules: list[Rule],
         return []
     ctx = RuleContext(workspace)
     by_type: dict[str, list[Element]] = {}
+    chosen: dict[str, list[Element]] = {}  # rules with the same [select] share one pass
     out: list[Diagnostic] = []
     for rule in rules:
-        element_type = rule.spec.select.element
-        if element_type not in by_type:
-            by_type[element_type] = elements_of(workspace, element_type)
-        selected = [e for e in by_type[element_type] if _selected(ctx, rule, e)]
-        for finding in rule.function.run(ctx, selected, rule.options):
+        select = rule.spec.select
+        key = select.model_dump_json()
+        if key not in chosen:
+            if select.element not in by_type:
+                by_type[select.element] = elements_of(workspace, select.element)
+            candidates = by_type[select.element]
+            if select.role:  # most rules select by role: skip the other nodes at once
+                candidates = [e for e in candidates
+                              if isinstance(e.obj, Node) and e.obj.role in select.role]
+            chosen[key] = [e for e in candidates if _selected(ctx, rule, e)]
+        for finding in rule.function.run(ctx, chosen[key], rule.options):
             out.append(_diagnostic(rule, finding, severity[rule.code]))
     return out
 
