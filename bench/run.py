@@ -111,6 +111,9 @@ def main() -> None:
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process: one size
     args = ap.parse_args()
     if args.one:
+        import gc
+
+        gc.disable()  # as the console script does
         phases(args.one)
         return
     cold_start(args.runs)
