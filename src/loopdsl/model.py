@@ -234,6 +234,7 @@ def _maker(factory: Any, default: Any) -> Callable[[], Any]:
     """A field's default as a function: its factory, or its (immutable) value."""
     return factory if factory is not None else (lambda: default)
 _DEFAULTS: dict[type, list[tuple[str, Callable[[], Any]]]] = {}
+_ALL_FIELDS: dict[type, set[str]] = {}
 
 
 def trusted(cls: type[_M], **values: Any) -> _M:
@@ -248,13 +249,15 @@ def trusted(cls: type[_M], **values: Any) -> _M:
         defaults = _DEFAULTS[cls] = [(name, _maker(f.default_factory, f.default))
                                      for name, f in cls.model_fields.items()
                                      if not f.is_required()]
-    fields_set = set(values)
+        _ALL_FIELDS[cls] = set(cls.model_fields)
     for name, make in defaults:
         if name not in values:
             values[name] = make()
     obj = cls.__new__(cls)
     object.__setattr__(obj, "__dict__", values)
-    object.__setattr__(obj, "__pydantic_fields_set__", fields_set)
+    # Every field is set; one set per class, not per object (frozen models never
+    # change it, and model_copy copies it before updating).
+    object.__setattr__(obj, "__pydantic_fields_set__", _ALL_FIELDS[cls])
     object.__setattr__(obj, "__pydantic_extra__", None)
     object.__setattr__(obj, "__pydantic_private__", None)
     return obj
