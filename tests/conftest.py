@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from hypothesis import strategies as st
-from hypothesis.extra.lark import from_lark
 from lark import Lark
 
 from loopdsl import load, loads
@@ -138,6 +137,9 @@ def _token(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 
 def _loop_text() -> st.SearchStrategy[str]:
     """Text from the grammar, every terminal drawn so that the lexer reads it back."""
+    # Imported here: at conftest import time it would make hypothesis touch its storage.
+    from hypothesis.extra.lark import from_lark
+
     names = st.from_regex(r"[^\W\d]\w{0,8}", fullmatch=True).filter(
         lambda s: s not in RESERVED)
     strings = st.one_of(
