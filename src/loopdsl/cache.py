@@ -51,11 +51,13 @@ def cached(name: str, build: Callable[[], T]) -> T:
     except Exception:  # missing, truncated or from another version: rebuild it
         pass
     value = build()
+    tmp = None
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         with os.fdopen(fd, "wb") as f:
             pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
-        Path(tmp).unlink(missing_ok=True)  # a value that cannot be stored is still returned
+        if tmp is not None:  # a value that cannot be stored is still returned
+            Path(tmp).unlink(missing_ok=True)
     return value

@@ -319,12 +319,13 @@ def export(file: str, output: Path | None, config_file: Path | None) -> None:
 
 def _require_clean(workspace: Any, config: Any) -> list[Any]:
     """All findings; exit 1 after printing them when any structural error stops the command."""
+    from loopdsl.diagnostics import STRUCTURAL
     from loopdsl.linter import lint
     from loopdsl.model import Severity
     from loopdsl.report import ReportContext, formatter
 
     findings = lint(workspace, config)
-    errors = [d for d in findings if d.severity == Severity.ERROR and d.code.startswith("LD00")]
+    errors = [d for d in findings if d.severity == Severity.ERROR and d.code in STRUCTURAL]
     if errors:
         report = formatter("concise")(errors, ReportContext(workspace=workspace))
         click.echo(report, nl=False, err=True)

@@ -11,7 +11,19 @@ from collections.abc import Callable, Iterable
 
 import rustworkx as rx
 
-from loopdsl.model import Flow, Node, Workspace
+from loopdsl.model import Flow, Loop, Node, Workspace
+
+
+def loop_graph(loop: Loop) -> tuple[rx.PyDiGraph, dict[str, int]]:
+    """The graph of one loop's flows, and the index of each node id in it."""
+    g: rx.PyDiGraph = rx.PyDiGraph(multigraph=False)
+    index: dict[str, int] = {}
+    for s, t in loop.flows:
+        for qid in (s, t):
+            if qid not in index:
+                index[qid] = g.add_node(qid)
+        g.add_edge(index[s], index[t], None)
+    return g, index
 
 
 class FlowGraph:

@@ -146,10 +146,13 @@ class _Resolver:
     # --- helpers -------------------------------------------------------------
 
     def report(self, code: str, message: str, span: Span, **kw: Any) -> None:
-        # A suggestion belongs in the message too: it is what the user needs.
-        if code in ("LD002", "LD004") and kw.get("help"):
-            message = f"{message}; {kw['help']}"
         self.diags.append(structural(code, message, span, **kw))
+
+    def unknown(self, code: str, message: str, span: Span, hint: str | None,
+                element: str) -> None:
+        """An unknown name: the suggestion, if any, is in the message and the help."""
+        self.report(code, f"{message}; {hint}" if hint else message, span, help=hint,
+                    element=element)
 
     def attributes(self, attrs: list[ast.Attr], path: str,
                    owner: str) -> dict[str, Any]:
@@ -214,10 +217,10 @@ class _Resolver:
                     break
                 if current not in self.kind_decls:
                     if len(chain) == 1:  # report once, at the kind that names it
-                        self.report(
+                        self.unknown(
                             "LD004", f"kind '{name}' derives from unknown kind '{current}'",
                             span_of(path, decl.base),
-                            help=did_you_mean(current, candidates - {name}), element=name,
+                            did_you_mean(current, candidates - {name}), element=name,
                         )
                     break
                 if current in chain:
@@ -288,9 +291,9 @@ class _Resolver:
                             element=f"{sid}.{nid}")
                 continue
             if kind not in kinds:
-                self.report("LD004", f"unknown kind '{kind}' for node '{nid}'",
-                            span_of(path, stmt.kind), help=did_you_mean(kind, kinds),
-                            element=f"{sid}.{nid}")
+                self.unknown("LD004", f"unknown kind '{kind}' for node '{nid}'",
+                             span_of(path, stmt.kind), did_you_mean(kind, kinds),
+                             element=f"{sid}.{nid}")
             nodes[nid] = trusted(Node,
                 id=nid, system=sid, kind=kind, role=self.role_of(kind),
                 label=stmt.label.text if stmt.label else nid,
@@ -380,21 +383,20 @@ class _Resolver:
                         "nodes of other systems are named system.node")
             else:
                 help = did_you_mean(name, set(self.nodes[sid]))
-            self.report("LD002", f"undefined node '{name}' in system '{sid}'",
-                        span_of(path, ref.parts[0]), help=help, element=name)
+            self.unknown("LD002", f"undefined node '{name}' in system '{sid}'",
+                         span_of(path, ref.parts[0]), help, element=name)
             return None
         if len(parts) == 2:
             system, name = parts
             if system not in self.nodes:
-                self.report("LD002", f"undefined system '{system}' in reference '{ref.text}'",
-                            span_of(path, ref.parts[0]),
-                            help=did_you_mean(system, set(self.nodes)), element=ref.text)
+                self.unknown("LD002", f"undefined system '{system}' in reference '{ref.text}'",
+                             span_of(path, ref.parts[0]), did_you_mean(system, set(self.nodes)),
+                             element=ref.text)
                 return None
             if name not in self.nodes[system]:
-                self.report("LD002", f"undefined node '{name}' in system '{system}'",
-                            span_of(path, ref.parts[1]),
-                            help=did_you_mean(name, set(self.nodes[system])),
-                            element=ref.text)
+                self.unknown("LD002", f"undefined node '{name}' in system '{system}'",
+                             span_of(path, ref.parts[1]),
+                             did_you_mean(name, set(self.nodes[system])), element=ref.text)
                 return None
             return f"{system}.{name}"
         self.report("LD002", f"'{ref.text}' is not a node reference",

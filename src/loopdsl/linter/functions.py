@@ -17,7 +17,7 @@ from typing import Any, Literal
 import rustworkx as rx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from loopdsl.graph import FlowGraph
+from loopdsl.graph import FlowGraph, loop_graph
 from loopdsl.linter.rulefile import EndFilter
 from loopdsl.model import Flow, Kind, Loop, Node, Related, Role, Span, System, Workspace
 
@@ -252,17 +252,6 @@ def in_flow(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterato
             yield Finding(e)
 
 
-def _loop_graph(loop: Loop) -> rx.PyDiGraph:
-    g: rx.PyDiGraph = rx.PyDiGraph(multigraph=False)
-    index: dict[str, int] = {}
-    for s, t in loop.flows:
-        for qid in (s, t):
-            if qid not in index:
-                index[qid] = g.add_node(qid)
-        g.add_edge(index[s], index[t], None)
-    return g
-
-
 def _has_cycle(g: rx.PyDiGraph) -> bool:
     return not rx.is_directed_acyclic_graph(g)
 
@@ -272,7 +261,7 @@ def closed(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterator
     """Holds when the loop's flows contain a directed cycle."""
     for e in elements:
         assert isinstance(e.obj, Loop)
-        if not _has_cycle(_loop_graph(e.obj)):
+        if not _has_cycle(loop_graph(e.obj)[0]):
             yield Finding(e)
 
 
@@ -283,7 +272,7 @@ def cycle_through(ctx: RuleContext, elements: list[Element], opts: NodeSet) -> I
     wanted = set(ctx.nodes_matching(opts))
     for e in elements:
         assert isinstance(e.obj, Loop)
-        g = _loop_graph(e.obj)
+        g = loop_graph(e.obj)[0]
         if not _has_cycle(g):
             continue
         on_cycle: set[str] = set()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from loopdsl.model import Diagnostic, Flow, Loop, Node, Role, Severity, Workspace
+from loopdsl.model import Diagnostic, Flow, Kind, Loop, Node, Role, Severity, Workspace
 
 
 class ViewError(ValueError):
@@ -86,10 +86,9 @@ def _worst(current: Severity | None, new: Severity) -> Severity:
     return new if current is None or new.rank > current.rank else current
 
 
-def _kind_style(workspace: Workspace, node: Node) -> RoleStyle:
+def _kind_style(kinds: dict[str, Kind], node: Node) -> RoleStyle:
     base = ROLE_STYLES.get(node.role, UNKNOWN_STYLE) if node.role else UNKNOWN_STYLE
     shape, fill = base.shape, base.fill
-    kinds = {k.name: k for k in workspace.kinds}
     kind, seen = node.kind, set()
     while kind in kinds and kind not in seen:  # the nearest kind that sets it wins
         seen.add(kind)
@@ -127,13 +126,14 @@ def build_view(workspace: Workspace, *, loop: str | None = None,
             by_element.setdefault(d.element, []).append(d)
 
     ids: dict[str, str] = {}
+    kinds = {k.name: k for k in workspace.kinds}
     clusters: list[ViewCluster] = []
     for s in workspace.systems:
         members = []
         for node in s.nodes:
             if touched is not None and node.qualified_id not in touched:
                 continue
-            style = _kind_style(workspace, node)
+            style = _kind_style(kinds, node)
             vn = ViewNode(f"n{len(ids)}", node, style.shape, style.fill, style.border)
             for d in by_element.get(f"node:{node.qualified_id}", []):
                 vn.severity = _worst(vn.severity, d.severity)

@@ -11,7 +11,7 @@ from typing import Any
 import rustworkx as rx
 
 from loopdsl.config import Config
-from loopdsl.graph import FlowGraph
+from loopdsl.graph import FlowGraph, loop_graph
 from loopdsl.linter.functions import plain
 from loopdsl.model import Diagnostic, Loop, Role, Severity, System, Workspace
 
@@ -79,13 +79,7 @@ def _value(v: Any) -> str:
 
 
 def _loop_facts(loop: Loop, graph: FlowGraph) -> LoopFacts:
-    g: rx.PyDiGraph = rx.PyDiGraph(multigraph=False)
-    index: dict[str, int] = {}
-    for key in loop.flows:
-        for q in key:
-            if q not in index:
-                index[q] = g.add_node(q)
-        g.add_edge(index[key[0]], index[key[1]], None)
+    g, index = loop_graph(loop)
     feedback = [q for q in index if graph.nodes[q].role == Role.FEEDBACK]
     on_cycle = {g[i] for comp in rx.strongly_connected_components(g) if len(comp) > 1
                 for i in comp}
