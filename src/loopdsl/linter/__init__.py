@@ -21,7 +21,7 @@ def lint(workspace: Workspace, config: Config | None = None) -> list[Diagnostic]
     from loopdsl.linter.suppress import apply_suppressions
     from loopdsl.loader import paused_gc
 
-    active = active_rules(config if config is not None else Config.model_construct())
+    active = active_rules(config if config is not None else Config.defaults())
     findings = [d for d in workspace.diagnostics if d.code in active.severity]
     with paused_gc():
         findings += run_rules(workspace, active.rules, active.severity)

@@ -11,6 +11,7 @@ from loopdsl.linter.functions import (
     RuleContext,
     attributes_match,
     elements_of,
+    memo_key,
 )
 from loopdsl.linter.ruleset import Rule
 from loopdsl.model import Diagnostic, Flow, Node, Severity, Workspace
@@ -27,7 +28,7 @@ def run_rules(workspace: Workspace, rules: list[Rule],
     out: list[Diagnostic] = []
     for rule in rules:
         select = rule.spec.select
-        key = select.model_dump_json()
+        key = memo_key(select)
         if key not in chosen:
             if select.element not in by_type:
                 by_type[select.element] = elements_of(workspace, select.element)

@@ -110,7 +110,7 @@ def format_sarif(diagnostics: list[Diagnostic], ctx: ReportContext) -> str:
     """A SARIF 2.1.0 log with one run."""
     cwd = Path.cwd()
     root = repository_root(cwd)
-    rules = rule_descriptors(ctx.config or Config.model_construct())
+    rules = rule_descriptors(ctx.config or Config.defaults())
     index = {r["id"]: i for i, r in enumerate(rules)}
     results = []
     for d, fp in zip(diagnostics, fingerprints(diagnostics, cwd, root), strict=True):

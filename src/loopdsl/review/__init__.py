@@ -144,7 +144,7 @@ def build_review(workspace: Workspace, findings: list[Diagnostic],
     for d in findings:
         counts[d.code] = counts.get(d.code, 0) + 1
     checklist = [CheckItem(r.code, r.name, r.spec.summary or r.spec.message, counts.get(r.code, 0))
-                 for r in active_rules(config or Config.model_construct()).rules]
+                 for r in active_rules(config or Config.defaults()).rules]
     title = " / ".join(s.label for s in workspace.systems) or "Empty workspace"
     return Review(
         title=f"Design review: {title}",
