@@ -138,6 +138,8 @@ def memo_key(options: BaseModel) -> str:
 
 def attributes_match(attributes: dict[str, Any], f: EndFilter) -> bool:
     """Equality on ``attributes``, presence on ``has``, absence on ``missing``."""
+    if not (f.attributes or f.has or f.missing):  # most filters: asked per element
+        return True
     return (all(attributes.get(k) == v and k in attributes for k, v in f.attributes.items())
             and all(k in attributes for k in f.has)
             and not any(k in attributes for k in f.missing))
