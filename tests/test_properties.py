@@ -3,7 +3,7 @@ text at all only ever yields diagnostics."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import LOOP_TEXT
@@ -36,3 +36,69 @@ def test_any_text_only_yields_diagnostics(text):
 def test_token_soup_only_yields_diagnostics(tokens):
     ws = loads(" ".join(tokens))
     assert all(d.code.startswith("LD00") for d in ws.diagnostics)
+
+
+def _lark_tokens(text):
+    """Tokens (comments included) and the first lexing error, from lark's own
+    basic lexer on the same grammar: what loopdsl's lexer must reproduce."""
+    from lark import Lark
+    from lark.exceptions import UnexpectedCharacters
+
+    from loopdsl.resources import data_dir
+
+    global _REFERENCE
+    if _REFERENCE is None:
+        grammar = data_dir("grammar").joinpath("loopdsl.lark").read_text(encoding="utf-8")
+        _REFERENCE = Lark(grammar, parser="lalr", lexer="basic")
+    out = []
+    try:
+        for t in _REFERENCE.lex(text, dont_ignore=True):
+            if t.type != "WS":
+                out.append(_fields(t))
+    except UnexpectedCharacters as e:
+        out.append(("error", e.pos_in_stream, e.line, e.column))
+    return out
+
+
+_REFERENCE = None
+
+
+def _fields(t):
+    return (t.type, str(t), t.start_pos, t.line, t.column, t.end_line, t.end_column, t.end_pos)
+
+
+def _loopdsl_tokens(text):
+    from lark.exceptions import UnexpectedCharacters
+    from lark.lexer import LexerThread
+
+    from loopdsl.syntax import parser as syntax
+
+    session = syntax._Session(text)
+    reset = syntax._session.set(session)
+    tokens, error = [], []
+    lexer = syntax._parser().parser.lexer  # Lark.lex() would use lark's own lexer
+    assert isinstance(lexer, syntax._Lexer)
+    try:
+        for t in LexerThread.from_text(lexer, text).lex(None):
+            tokens.append(_fields(t))
+    except UnexpectedCharacters as e:
+        error = [("error", e.pos_in_stream, e.line, e.column)]
+    finally:
+        syntax._session.reset(reset)
+    return sorted(tokens + [_fields(t) for t in session.comments], key=lambda f: f[2]) + error
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example('system s """a\n\n  b""" { # c\n\n  n: "x"\n}\n\n')
+@example('kind k: model\n\t\f system  s{}\n#end')
+@example('system s {\n  a -> b\n  @\n}\n')
+@example("   \n\n ")
+@given(st.one_of(
+    LOOP_TEXT,
+    st.text(alphabet=' \t\n\f"#\\{}[]:,.->_aé1e"', max_size=120),
+    st.text(max_size=120),
+))
+def test_loopdsl_lexer_gives_the_tokens_and_positions_of_lark_lexer(text):
+    # loopdsl lexes with its own, faster lexer; positions, types, keyword
+    # handling and the place of an unexpected character must not change.
+    assert _loopdsl_tokens(text) == _lark_tokens(text), text

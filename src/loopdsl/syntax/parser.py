@@ -39,6 +39,9 @@ from loopdsl.syntax.messages import (
     unexpected_character,
 )
 
+_SPACE = "WS"
+"""The grammar's whitespace terminal, which the lexer skips before each token."""
+
 MAX_LIST_DEPTH = 32
 """Deeper lists are refused, like Python refuses too many nested parentheses."""
 
@@ -63,8 +66,9 @@ def parse(text: str) -> ast.ParsedFile:
 class _Lexer(Lexer):
     """lark's basic lexer, twice as fast: one master regex built from the
     grammar's own terminals (same order, so the same first-match results),
-    keywords re-typed from NAME as lark does, and line counting only for the
-    terminals that can hold a newline. It keeps lark's lexer state up to date,
+    keywords re-typed from NAME as lark does, and the whitespace before a
+    token skipped by that same regex, with lines counted by ``str.count``
+    rather than one token at a time. It keeps lark's lexer state up to date,
     so on_error can skip a character and resume exactly as with lark's lexer.
     """
 
@@ -77,9 +81,12 @@ class _Lexer(Lexer):
         name_re = re.compile(name.pattern.to_regexp())
         self.keywords = {t.pattern.value: t.name for t in terminals
                          if t.pattern.type == "str" and name_re.fullmatch(t.pattern.value)}
-        self.master = re.compile("|".join(
+        # Whitespace starts no other token, so skipping it first changes no match.
+        space = next(t for t in terminals if t.name == _SPACE).pattern.to_regexp()
+        self.space = re.compile(space)
+        self.master = re.compile(f"(?:{space})?(?:" + "|".join(
             f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals
-            if t.pattern.value not in self.keywords))
+            if t.pattern.value not in self.keywords and t.name != _SPACE) + ")")
         self.ignore = set(conf.ignore)
         self.multiline = {t.name for t in terminals if "\n" in t.pattern.to_regexp()
                           or "\\s" in t.pattern.to_regexp() or "\\W" in t.pattern.to_regexp()}
@@ -89,29 +96,42 @@ class _Lexer(Lexer):
         text, end, ctr = state.text.text, state.text.end, state.line_ctr
         match, keywords, ignore, multiline = (self.master.match, self.keywords, self.ignore,
                                               self.multiline)
-        while ctr.char_pos < end:
-            pos, line, line_start = ctr.char_pos, ctr.line, ctr.line_start_pos
+        pos, line, line_start = ctr.char_pos, ctr.line, ctr.line_start_pos
+        while pos < end:
             m = match(text, pos)
-            if m is None:
+            if m is None:  # only whitespace is left, or a character no token starts with
+                space = self.space.match(text, pos)
+                start = space.end() if space else pos
+                if "\n" in text[pos:start]:
+                    line += text.count("\n", pos, start)
+                    line_start = text.rindex("\n", pos, start) + 1
+                ctr.char_pos, ctr.line, ctr.line_start_pos = start, line, line_start
+                ctr.column = start - line_start + 1
+                if start >= end:
+                    return
                 raise UnexpectedCharacters(  # type: ignore[no-untyped-call]
-                    text, pos, line, ctr.column, allowed=self.allowed, state=parser_state,
+                    text, start, line, ctr.column, allowed=self.allowed, state=parser_state,
                     token_history=state.last_token and [state.last_token])
-            kind, value, stop = m.lastgroup or "", m.group(), m.end()
-            end_line, end_line_start = line, line_start
+            kind = m.lastgroup or ""
+            start, stop = m.span(kind)
+            if start != pos and "\n" in text[pos:start]:
+                line += text.count("\n", pos, start)
+                line_start = text.rindex("\n", pos, start) + 1
+            value, first_line, column = m.group(kind), line, start - line_start + 1
             if kind in multiline and "\n" in value:
-                end_line += value.count("\n")
-                end_line_start = pos + value.rindex("\n") + 1
-            ctr.char_pos, ctr.line, ctr.line_start_pos = stop, end_line, end_line_start
-            ctr.column = stop - end_line_start + 1
+                line += value.count("\n")
+                line_start = start + value.rindex("\n") + 1
+            pos = stop
+            ctr.char_pos, ctr.line, ctr.line_start_pos = stop, line, line_start
+            ctr.column = end_column = stop - line_start + 1
             if kind in ignore:
                 if kind == "COMMENT":
-                    _on_comment(Token(kind, value, pos, line, pos - line_start + 1, end_line,
-                                      ctr.column, stop))
+                    _on_comment(Token(kind, value, start, first_line, column, line, end_column,
+                                      stop))
                 continue
             if kind == "NAME":
                 kind = keywords.get(value, kind)
-            token = Token(kind, value, pos, line, pos - line_start + 1, end_line, ctr.column,
-                          stop)
+            token = Token(kind, value, start, first_line, column, line, end_column, stop)
             state.last_token = token
             yield token
 
