@@ -36,7 +36,12 @@ def run_rules(workspace: Workspace, rules: list[Rule],
             if select.role:  # most rules select by role: skip the other nodes at once
                 candidates = [e for e in candidates
                               if isinstance(e.obj, Node) and e.obj.role in select.role]
-            chosen[key] = [e for e in candidates if _selected(ctx, rule, e)]
+            if not (select.kind or select.attributes or select.has or select.missing
+                    or select.source or select.target):  # nothing more to ask of each
+                chosen[key] = [e for e in candidates
+                               if not isinstance(e.obj, Node) or e.obj.role is not None]
+            else:
+                chosen[key] = [e for e in candidates if _selected(ctx, rule, e)]
         for finding in rule.function.run(ctx, chosen[key], rule.options):
             out.append(_diagnostic(rule, finding, severity[rule.code]))
     return out

@@ -26,20 +26,55 @@ from loopdsl.model import Flow, Kind, Loop, Node, Related, Role, Span, System, W
 
 @dataclass(frozen=True, slots=True)
 class Element:
-    """A node, flow, loop or system, with what messages and filters need."""
+    """A node, flow, loop or system, with what messages and filters need.
+
+    Only the type and the object are stored; ids, keys and labels are worked
+    out when asked, which is rarely (a finding's message, its key): a lint
+    run makes one element per node and flow, and most never fail a check.
+    """
 
     type: str
     obj: Node | Flow | Loop | System
-    id: str
-    key: str
-    span: Span
-    system: str
-    label: str
 
     @property
     def attributes(self) -> dict[str, Any]:
         """The element's attributes."""
         return self.obj.attributes
+
+    @property
+    def span(self) -> Span:
+        """Where the element is defined (a flow: its first statement)."""
+        return self.obj.span
+
+    @property
+    def system(self) -> str:
+        """The id of the system the element belongs to (a system: its own)."""
+        return self.obj.id if isinstance(self.obj, System) else self.obj.system
+
+    @property
+    def id(self) -> str:
+        """The id as messages show it; a flow's reads ``source -> target``."""
+        obj = self.obj
+        if isinstance(obj, Flow):
+            return f"{_short(obj.source, obj.system)} -> {_short(obj.target, obj.system)}"
+        return obj.id
+
+    @property
+    def key(self) -> str:
+        """What diagnostics name the element by: ``node:s.n``, ``flow:s.a->s.b``, ..."""
+        obj = self.obj
+        if isinstance(obj, Node):
+            return f"node:{obj.qualified_id}"
+        if isinstance(obj, Flow):
+            return f"flow:{obj.source}->{obj.target}"
+        if isinstance(obj, Loop):
+            return f"loop:{obj.system}.{obj.id}"
+        return f"system:{obj.id}"
+
+    @property
+    def label(self) -> str:
+        """The label, or for a flow without one, its id."""
+        return (self.obj.label or self.id) if isinstance(self.obj, Flow) else self.obj.label
 
     def placeholders(self) -> dict[str, str]:
         """Values for ``{id}``, ``{label}``, ... in message templates."""
@@ -58,23 +93,16 @@ def _short(qid: str, system: str) -> str:
 
 def elements_of(workspace: Workspace, element_type: str) -> list[Element]:
     """Every element of one type, in source order."""
+    objects: list[Node] | list[Flow] | list[Loop] | list[System]
     if element_type == "node":
-        return [Element("node", n, n.id, f"node:{n.qualified_id}", n.span, n.system, n.label)
-                for n in workspace.nodes()]
-    if element_type == "flow":
-        return [flow_element(f) for f in workspace.flows()]
-    if element_type == "loop":
-        return [Element("loop", lp, lp.id, f"loop:{lp.system}.{lp.id}", lp.span, lp.system,
-                        lp.label) for lp in workspace.loops()]
-    return [Element("system", s, s.id, f"system:{s.id}", s.span, s.id, s.label)
-            for s in workspace.systems]
-
-
-def flow_element(f: Flow) -> Element:
-    """A flow as an element; its id reads ``source -> target``."""
-    name = f"{_short(f.source, f.system)} -> {_short(f.target, f.system)}"
-    return Element("flow", f, name, f"flow:{f.source}->{f.target}", f.span, f.system,
-                   f.label or name)
+        objects = workspace.nodes()
+    elif element_type == "flow":
+        objects = workspace.flows()
+    elif element_type == "loop":
+        objects = workspace.loops()
+    else:
+        objects = workspace.systems
+    return [Element(element_type, obj) for obj in objects]
 
 
 @dataclass(slots=True)
@@ -124,10 +152,18 @@ class RuleContext:
 
     def nodes_matching(self, f: EndFilter) -> list[str]:
         """Qualified ids of the nodes that pass ``f`` (memoised)."""
-        key = ("nodes", memo_key(f))
-        found: list[str] = self.memo(
-            key, lambda: self.graph.matching(lambda n: self.node_matches(n, f)))
+        def compute() -> list[str]:
+            if by_role_only(f):  # most filters: one comparison per node
+                return [q for q, n in self.graph.nodes.items() if n.role in f.role]
+            return self.graph.matching(lambda n: self.node_matches(n, f))
+
+        found: list[str] = self.memo(("nodes", memo_key(f)), compute)
         return found
+
+
+def by_role_only(f: EndFilter) -> bool:
+    """Does ``f`` filter by role and nothing else (a common, cheap case)?"""
+    return bool(f.role) and not (f.kind or f.attributes or f.has or f.missing)
 
 
 def memo_key(options: BaseModel) -> str:
@@ -236,7 +272,8 @@ def _connected(ctx: RuleContext, elements: list[Element], opts: NodeSet,
 
     hits = ctx.memo((forward, memo_key(opts)), compute)
     for e in elements:
-        if e.key.removeprefix("node:") not in hits:
+        assert isinstance(e.obj, Node)
+        if e.obj.qualified_id not in hits:
             yield Finding(e)
 
 
@@ -256,7 +293,8 @@ def reaches(ctx: RuleContext, elements: list[Element], opts: NodeSet) -> Iterato
 def in_flow(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterator[Finding]:
     """Holds when the node is the source or target of at least one flow."""
     for e in elements:
-        if e.key.removeprefix("node:") not in ctx.graph.in_flow:
+        assert isinstance(e.obj, Node)
+        if e.obj.qualified_id not in ctx.graph.in_flow:
             yield Finding(e)
 
 
@@ -458,8 +496,7 @@ def bounded_cycles(ctx: RuleContext, elements: list[Element], opts: Bounded) -> 
         cycle = " -> ".join(_short(q, flows[0].system) for q in ctx.graph.cycle_path(component))
         if loops:
             for lp in loops:
-                yield Finding(Element("loop", lp, lp.id, f"loop:{lp.system}.{lp.id}", lp.span,
-                                      lp.system, lp.label), {"cycle": cycle})
+                yield Finding(Element("loop", lp), {"cycle": cycle})
         else:
             yield Finding(flows[0], {"cycle": cycle})
 
