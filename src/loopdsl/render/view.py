@@ -127,15 +127,17 @@ def build_view(workspace: Workspace, *, loop: str | None = None,
 
     ids: dict[str, str] = {}
     kinds = {k.name: k for k in workspace.kinds}
+    styles: dict[str, RoleStyle] = {}  # by kind: a node's style follows from its kind
     clusters: list[ViewCluster] = []
     for s in workspace.systems:
         members = []
         for node in s.nodes:
             if touched is not None and node.qualified_id not in touched:
                 continue
-            style = _kind_style(kinds, node)
+            style = styles.get(node.kind) or styles.setdefault(node.kind,
+                                                               _kind_style(kinds, node))
             vn = ViewNode(f"n{len(ids)}", node, style.shape, style.fill, style.border)
-            for d in by_element.get(f"node:{node.qualified_id}", []):
+            for d in by_element.get(f"node:{node.qualified_id}", []) if by_element else ():
                 vn.severity = _worst(vn.severity, d.severity)
                 vn.messages.append(f"{d.code} {d.message}")
             ids[node.qualified_id] = vn.id
@@ -158,7 +160,7 @@ def build_view(workspace: Workspace, *, loop: str | None = None,
         vf = ViewFlow(ids[f.source], ids[f.target], f,
                       [colors[(lp.system, lp.id)] for lp in held], [lp.id for lp in held],
                       roles.get(f.source) == Role.FEEDBACK)
-        for d in by_element.get(f"flow:{f.source}->{f.target}", []):
+        for d in by_element.get(f"flow:{f.source}->{f.target}", []) if by_element else ():
             vf.severity = _worst(vf.severity, d.severity)
             vf.messages.append(f"{d.code} {d.message}")
         view_flows.append(vf)
