@@ -30,12 +30,16 @@ class FlowGraph:
     """Nodes are qualified node ids; edges are flows."""
 
     def __init__(self, workspace: Workspace) -> None:
-        self.graph: rx.PyDiGraph = rx.PyDiGraph(check_cycle=False, multigraph=False)
+        # Flows are unique by (source, target) already; a multigraph spares
+        # rustworkx a check for an existing edge on every insert, which made
+        # the temporary hub's edges quadratic in the number of ends.
+        self.graph: rx.PyDiGraph = rx.PyDiGraph(check_cycle=False, multigraph=True)
         self.nodes: dict[str, Node] = {}
         self.index: dict[str, int] = {}
         for node in workspace.nodes():
-            self.nodes[node.qualified_id] = node
-            self.index[node.qualified_id] = self.graph.add_node(node.qualified_id)
+            qid = node.qualified_id
+            self.nodes[qid] = node
+            self.index[qid] = self.graph.add_node(qid)
         self.flows: list[Flow] = workspace.flows()
         self.graph.add_edges_from_no_data(
             [(self.index[f.source], self.index[f.target]) for f in self.flows
