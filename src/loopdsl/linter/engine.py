@@ -12,6 +12,7 @@ from loopdsl.linter.functions import (
     attributes_match,
     elements_of,
     memo_key,
+    narrows_beyond_role,
 )
 from loopdsl.linter.ruleset import Rule
 from loopdsl.model import Diagnostic, Flow, Node, Severity, Workspace
@@ -36,9 +37,8 @@ def run_rules(workspace: Workspace, rules: list[Rule],
             if select.role:  # most rules select by role: skip the other nodes at once
                 candidates = [e for e in candidates
                               if isinstance(e.obj, Node) and e.obj.role in select.role]
-            if not (select.kind or select.attributes or select.has or select.missing
-                    or select.source or select.target):  # nothing more to ask of each
-                chosen[key] = [e for e in candidates
+            if not (narrows_beyond_role(select) or select.source or select.target):
+                chosen[key] = [e for e in candidates  # nothing more to ask of each
                                if not isinstance(e.obj, Node) or e.obj.role is not None]
             else:
                 chosen[key] = [e for e in candidates if _selected(ctx, rule, e)]

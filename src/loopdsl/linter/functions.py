@@ -153,7 +153,7 @@ class RuleContext:
     def nodes_matching(self, f: EndFilter) -> list[str]:
         """Qualified ids of the nodes that pass ``f`` (memoised)."""
         def compute() -> list[str]:
-            if by_role_only(f):  # most filters: one comparison per node
+            if f.role and not narrows_beyond_role(f):
                 return [q for q, n in self.graph.nodes.items() if n.role in f.role]
             return self.graph.matching(lambda n: self.node_matches(n, f))
 
@@ -161,9 +161,10 @@ class RuleContext:
         return found
 
 
-def by_role_only(f: EndFilter) -> bool:
-    """Does ``f`` filter by role and nothing else (a common, cheap case)?"""
-    return bool(f.role) and not (f.kind or f.attributes or f.has or f.missing)
+def narrows_beyond_role(f: EndFilter) -> bool:
+    """Does ``f`` ask more of a node than its role? Most filters do not, and
+    then one comparison per node decides."""
+    return bool(f.kind or f.attributes or f.has or f.missing)
 
 
 def memo_key(options: BaseModel) -> str:
