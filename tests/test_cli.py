@@ -254,6 +254,21 @@ def test_export_writes_the_resolved_workspace(run, tmp_path):
     assert not list(tmp_path.glob(".ws.json.*"))  # no temporary file left behind
 
 
+def test_written_files_get_usual_permissions_and_fmt_keeps_a_files_mode(run, write, tmp_path):
+    # Outputs go through a temporary file (0600) and a rename; the result must
+    # not stay private to its owner, and fmt must not change a source's mode.
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert run("export", "recs.loop", "-o", str(tmp_path / "ws.json"),
+               cwd=EXAMPLES / "recommender").exit_code == 0
+    assert stat.S_IMODE((tmp_path / "ws.json").stat().st_mode) == 0o666 & ~umask
+    source = write("a.loop", "system s {\n model   a\n}\n")
+    source.chmod(0o640)
+    assert run("fmt", "a.loop").exit_code == 0
+    assert source.read_text() == "system s {\n  model a\n}\n"
+    assert stat.S_IMODE(source.stat().st_mode) == 0o640
+
+
 def test_export_validates_against_the_schema(run):
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads(run("schema").stdout)

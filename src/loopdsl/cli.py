@@ -10,6 +10,7 @@ traceback only when ``LOOPDSL_DEBUG=1``).
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -112,9 +113,17 @@ def _load(paths: Sequence[str], config: Any, *, required: bool = True) -> Any:
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``path`` through a temporary file and a rename: never half written."""
+    """Write ``path`` through a temporary file and a rename: never half written.
+
+    The file keeps the mode it had (``fmt`` rewrites the user's files); a new
+    one gets what ``open`` would give it, not the temporary file's 0600.
+    """
     folder = path.parent if str(path.parent) else Path(".")
     raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = 0o666 & ~_umask()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
@@ -123,6 +132,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except OSError as e:
         Path(tmp).unlink(missing_ok=True)
@@ -130,6 +140,12 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it is to set it
+    os.umask(mask)
+    return mask
 
 
 def _emit(data: str | bytes, output: Path | None, announce: bool = False) -> None:

@@ -371,7 +371,8 @@ class _Builder(Transformer[Token, Any]):
         return ast.Attr(c[0], c[2])
 
     def ref(self, c: list[Any]) -> ast.Ref:
-        return ast.Ref([t for t in c if t.type == "NAME"])
+        # Most references are one name; lark hands each reduction a new list.
+        return ast.Ref(c if len(c) == 1 else [t for t in c if t.type == "NAME"])
 
     # --- values ---------------------------------------------------------
 
