@@ -131,8 +131,8 @@ class _Lexer(Lexer):
                     token_history=state.last_token and [state.last_token])
             kind = m.lastgroup or ""
             start, stop = m.span(kind)
-            if start != pos and "\n" in text[pos:start]:
-                line += text.count("\n", pos, start)
+            if start != pos and (skipped := text.count("\n", pos, start)):
+                line += skipped
                 line_start = text.rindex("\n", pos, start) + 1
             value, first_line, column = m.group(kind), line, start - line_start + 1
             if kind in multiline and "\n" in value:
