@@ -420,12 +420,20 @@ def _first(c: list[Any], kind: str) -> Token:
     return next(t for t in c if isinstance(t, Token) and t.type == kind)
 
 
+# Plain loops rather than next() over a generator: these run for every node,
+# flow and kind, and a statement has at most a handful of children.
 def _label(c: list[Any]) -> ast.Label | None:
-    return next((x for x in c if isinstance(x, ast.Label)), None)
+    for x in c:
+        if isinstance(x, ast.Label):
+            return x
+    return None
 
 
 def _attrs(c: list[Any]) -> list[ast.Attr]:
-    return next((x for x in c if isinstance(x, list)), [])
+    for x in c:
+        if isinstance(x, list):
+            return x
+    return []
 
 
 def _last(c: list[Any]) -> Token:
