@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT, findings, subprocess_run
+from conftest import EXAMPLES, ROOT, findings, loopdsl_executable, subprocess_run
 
 # A clean workspace but for one undefined reference (line 5, column 8).
 BROKEN = ('system s {\n  owner: "x"\n  model m "M"\n  context c\n  c -> mm\n'
@@ -322,6 +323,20 @@ def test_console_script_runs_as_a_subprocess(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     proc = subprocess_run("check", "nope", cwd=tmp_path)
     assert (proc.returncode, proc.stderr.count("\n")) == (2, 1)
+
+
+def test_console_script_flushes_everything_before_it_ends(run, tmp_path):
+    # The script ends with os._exit after flushing: output larger than a pipe's
+    # buffer must arrive whole, and a reader that stops early is no error.
+    nodes = "".join(f"  context c{i}\n  model m{i}\n  c{i} -> m{i}\n" for i in range(300))
+    (tmp_path / "big.loop").write_text(f"system s {{\n{nodes}}}\n")
+    proc = subprocess_run("export", "big.loop", cwd=tmp_path)
+    assert proc.returncode == 0 and len(proc.stdout) > 65536
+    assert proc.stdout == run("export", "big.loop", cwd=tmp_path).stdout
+    head = subprocess.run(f'"{loopdsl_executable()}" export big.loop | head -c 10',
+                          shell=True, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert head.stdout == proc.stdout[:10] and "Traceback" not in head.stderr
 
 
 def test_parser_tables_are_cached_per_user(tmp_path):

@@ -153,3 +153,13 @@ def test_ld001_cannot_be_switched_off(run, write):
     write("d.loop", "system s {")
     result = run("check", "--ignore", "LD001", "-f", "json", "d.loop")
     assert [f["code"] for f in json.loads(result.stdout)] == ["LD001"]
+
+
+def test_default_settings_without_validation_equal_validated_defaults():
+    # Config.defaults() skips pydantic (a cold check must not build a
+    # validator); it must give exactly what validating nothing gives.
+    from loopdsl.config import Config
+
+    made, validated = Config.defaults(), Config.model_validate({})
+    assert made == validated and made.model_dump() == validated.model_dump()
+    assert made.ignore is not Config.defaults().ignore  # lists are not shared
