@@ -598,10 +598,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
+    code: int | str | None = 0
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="loopdsl")
-        code: Any = 0
-    except SystemExit as e:
+    except SystemExit as e:  # click ends every run this way
         code = e.code
     if not isinstance(code, int):
         raise SystemExit(code)

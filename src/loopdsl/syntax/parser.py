@@ -119,8 +119,8 @@ class _Lexer(Lexer):
             if m is None:  # only whitespace is left, or a character no token starts with
                 space = self.space.match(text, pos)
                 start = space.end() if space else pos
-                if "\n" in text[pos:start]:
-                    line += text.count("\n", pos, start)
+                if skipped := text.count("\n", pos, start):
+                    line += skipped
                     line_start = text.rindex("\n", pos, start) + 1
                 ctr.char_pos, ctr.line, ctr.line_start_pos = start, line, line_start
                 ctr.column = start - line_start + 1
