@@ -1,7 +1,7 @@
 """CI's guard against a gross slowdown: time every stage on N and 4N nodes
 and fail when one grows far faster than the workspace. Linear growth costs
 about 4x; a quadratic stage would cost about 16x. Absolute times are never
-checked (CI machines differ); each figure is the best of a few runs.
+checked (CI machines differ); each figure is the best of five runs.
 
     python bench/growth.py [--nodes 1000] [--limit 8]
 """
@@ -26,7 +26,8 @@ def main() -> int:
     ap.add_argument("--nodes", type=int, default=1000, help="the smaller size (default 1000)")
     ap.add_argument("--limit", type=float, default=8.0,
                     help="the largest growth allowed for 4x the nodes (default 8)")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5,
+                    help="timings per stage, of which the shortest counts (default 5)")
     args = ap.parse_args()
     gc.disable()  # as the console script does
     times = {}
