@@ -32,16 +32,17 @@ def run_rules(workspace: Workspace, rules: list[Rule],
         key = memo_key(select)
         if key not in chosen:
             if select.element not in by_type:
-                by_type[select.element] = elements_of(workspace, select.element)
+                # A node of an unknown kind already has its LD004; rules would only echo it.
+                by_type[select.element] = [
+                    e for e in elements_of(workspace, select.element)
+                    if not isinstance(e.obj, Node) or e.obj.role is not None]
             candidates = by_type[select.element]
             if select.role:  # most rules select by role: skip the other nodes at once
                 candidates = [e for e in candidates
                               if isinstance(e.obj, Node) and e.obj.role in select.role]
-            if not (narrows_beyond_role(select) or select.source or select.target):
-                chosen[key] = [e for e in candidates  # nothing more to ask of each
-                               if not isinstance(e.obj, Node) or e.obj.role is not None]
-            else:
-                chosen[key] = [e for e in candidates if _selected(ctx, rule, e)]
+            if narrows_beyond_role(select) or select.source or select.target:
+                candidates = [e for e in candidates if _selected(ctx, rule, e)]
+            chosen[key] = candidates
         for finding in rule.function.run(ctx, chosen[key], rule.options):
             out.append(_diagnostic(rule, finding, severity[rule.code]))
     return out
@@ -50,8 +51,7 @@ def run_rules(workspace: Workspace, rules: list[Rule],
 def _selected(ctx: RuleContext, rule: Rule, e: Element) -> bool:
     sel = rule.spec.select
     if isinstance(e.obj, Node):
-        # A node of an unknown kind already has its LD004; rules would only echo it.
-        return e.obj.role is not None and ctx.node_matches(e.obj, sel)
+        return ctx.node_matches(e.obj, sel)
     if not attributes_match(e.attributes, sel):
         return False
     if isinstance(e.obj, Flow):

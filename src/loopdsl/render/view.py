@@ -134,8 +134,9 @@ def build_view(workspace: Workspace, *, loop: str | None = None,
         for node in s.nodes:
             if touched is not None and node.qualified_id not in touched:
                 continue
-            style = styles.get(node.kind) or styles.setdefault(node.kind,
-                                                               _kind_style(kinds, node))
+            style = styles.get(node.kind)
+            if style is None:
+                style = styles[node.kind] = _kind_style(kinds, node)
             vn = ViewNode(f"n{len(ids)}", node, style.shape, style.fill, style.border)
             for d in by_element.get(f"node:{node.qualified_id}", []) if by_element else ():
                 vn.severity = _worst(vn.severity, d.severity)

@@ -16,13 +16,13 @@ from lark import Token
 
 def start_of(tok: Token) -> tuple[int, int]:
     """A token's 1-based (line, column); lark types them as optional."""
-    return int(tok.line or 1), int(tok.column or 1)
+    return tok.line or 1, tok.column or 1
 
 
 def end_of(tok: Token) -> tuple[int, int]:
     """Where a token ends (exclusive column); a zero-width token spans one column."""
-    line, column = start_of(tok)
-    return int(tok.end_line or line), int(tok.end_column or column + max(len(tok), 1))
+    return (tok.end_line or tok.line or 1,
+            tok.end_column or (tok.column or 1) + max(len(tok), 1))
 
 
 @dataclass(slots=True)
