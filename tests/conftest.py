@@ -23,7 +23,6 @@ from loopdsl.resources import data_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-CONFORMANCE = ROOT.parent / "shared" / "conformance"
 
 # Keep the parser-table cache of the tests away from the user's.
 os.environ["LOOPDSL_CACHE_DIR"] = tempfile.mkdtemp(prefix="loopdsl-test-cache-")

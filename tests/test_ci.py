@@ -14,9 +14,9 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import CONFORMANCE, ROOT, findings
+from conftest import ROOT, findings
 
-SARIF_SCHEMA = json.loads((CONFORMANCE.parent / "schemas" / "sarif-schema-2.1.0.json")
+SARIF_SCHEMA = json.loads((ROOT / "tests" / "schemas" / "sarif-schema-2.1.0.json")
                           .read_text())
 RULE_FILES = sorted((ROOT / "rules").glob("*.toml"))
 

@@ -87,6 +87,7 @@ def gen(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=120)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("folder", sorted(p for p in EXAMPLES.iterdir() if p.is_dir()),
                          ids=lambda p: p.name)
 def test_examples_generate_code_that_passes_ruff_mypy_and_pytest(folder, tmp_path):
@@ -96,6 +97,7 @@ def test_examples_generate_code_that_passes_ruff_mypy_and_pytest(folder, tmp_pat
     check_with_real_tools(out)
 
 
+@pytest.mark.slow
 def test_hostile_names_and_labels_give_inert_valid_code(tmp_path):
     (tmp_path / "design").mkdir()
     (tmp_path / "design" / "evil.loop").write_text(HOSTILE)

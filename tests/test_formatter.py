@@ -53,6 +53,7 @@ def test_examples_keep_their_meaning_and_are_canonical(path):
     assert format_text(text) == text, "examples are kept in canonical form"
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(LOOP_TEXT.filter(lambda t: len(t) < 1500))
 def test_guarantees_on_generated_workspaces(text):

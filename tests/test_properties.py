@@ -3,12 +3,15 @@ text at all only ever yields diagnostics."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import LOOP_TEXT
 from loopdsl import loads
 from loopdsl.syntax.parser import parse
+
+pytestmark = pytest.mark.slow
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -216,6 +216,7 @@ def mermaid_results(cases: list[tuple[str, str]]) -> dict[str, dict]:
     return {r["name"]: r for r in json.loads(html.unescape(m.group(1)))}
 
 
+@pytest.mark.slow
 def test_mermaid_accepts_every_example_and_hostile_labels():
     cases = [(folder.name, to_mermaid(example_workspace(folder))) for folder in EXAMPLE_DIRS]
     cases.append(("hostile", to_mermaid(hostile_workspace())))

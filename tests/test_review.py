@@ -154,6 +154,7 @@ def requests_made(page_html: str, folder: Path) -> list[str]:
     return json.loads(html.unescape(m.group(1)))
 
 
+@pytest.mark.slow
 def test_html_in_chromium_no_console_no_requests_and_a_screenshot(tmp_path):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     control = tmp_path / "control.html"

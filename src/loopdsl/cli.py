@@ -151,10 +151,7 @@ def _umask() -> int:
 def _emit(data: str | bytes, output: Path | None, announce: bool = False) -> None:
     """Write ``data`` to ``output`` (atomically), or to stdout for None or ``-``."""
     if output is None or str(output) == "-":
-        if isinstance(data, bytes):
-            click.get_binary_stream("stdout").write(data)
-        else:
-            click.echo(data, nl=False)
+        click.echo(data, nl=False)  # bytes go to the binary stream as they are
         return
     write_atomic(output, data)
     if announce:
