@@ -194,7 +194,7 @@ def test_internal_errors_are_one_line_unless_debugging(run, write, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("kaput")
 
-    monkeypatch.setattr("loopdsl.linter.lint", boom)
+    monkeypatch.setattr("loopdsl.linter.lint_with", boom)
     result = run("check", "ok.loop")
     assert result.exit_code == 2
     assert result.stderr.startswith("loopdsl: internal error: RuntimeError: kaput")
@@ -346,7 +346,7 @@ def test_parser_tables_are_cached_per_user(tmp_path):
     assert subprocess_run("check", "ok.loop", cwd=tmp_path, env=env).returncode == 0
     (table,) = cache.glob("parser-*")
     assert table.stat().st_size > 1000
-    assert list(cache.glob("rules-*.pickle"))  # validated rules are cached too
+    assert list(cache.glob("builtin-rules-*.pickle"))  # validated rules are cached too
     assert stat.S_IMODE(cache.stat().st_mode) == 0o700
     mtime = table.stat().st_mtime_ns
     assert subprocess_run("check", "ok.loop", cwd=tmp_path, env=env).returncode == 0

@@ -68,8 +68,8 @@ def test_rules_and_explain_show_team_rules(run, team):
     row = next(r for r in listed if r["code"] == "ACME001")
     assert row == {"code": "ACME001", "name": "pii-to-external-model", "severity": "error",
                    "summary": "Personal data must not flow to an externally hosted model",
-                   "origin": "rules/ACME001-pii-to-external-model.toml"}
-    assert set(listed[0]) == {"code", "name", "severity", "summary", "origin"}
+                   "status": "stable", "origin": "rules/ACME001-pii-to-external-model.toml"}
+    assert set(listed[0]) == {"code", "name", "severity", "summary", "status", "origin"}
     text = run("explain", "pii-to-external-model", cwd=team).stdout
     assert "data-processing agreements" in text and "Triggers it:" in text
     assert "line 4: flow 'crm -> gpt'" in text

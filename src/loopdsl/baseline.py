@@ -10,9 +10,12 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loopdsl.model import Diagnostic
+
+if TYPE_CHECKING:
+    from loopdsl.linter.registry import Registry
 
 VERSION = 1
 Key = tuple[str, str, str]
@@ -45,15 +48,20 @@ def dump(findings: list[Diagnostic], folder: Path, cwd: Path) -> str:
                       ensure_ascii=False) + "\n"
 
 
-def parse(text: str, where: str) -> Counter[Key]:
-    """Read a baseline file's text, or raise ``BaselineError``."""
+def parse(text: str, where: str, registry: Registry | None = None) -> Counter[Key]:
+    """Read a baseline file's text, or raise ``BaselineError``. With a
+    registry, a code recorded under a rule's former code or name (or in
+    another case) counts as the rule's code today."""
     try:
         data: Any = json.loads(text)
         if data.get("loopdsl-baseline") != VERSION:
             raise ValueError(f"not a loopdsl baseline of version {VERSION}")
         counts: Counter[Key] = Counter()
         for entry in data["findings"]:
-            key = (str(entry["code"]), str(entry["file"]), str(entry["element"]))
+            code = str(entry["code"])
+            rule = registry.lookup(code) if registry is not None else None
+            key = (rule.code if rule is not None else code, str(entry["file"]),
+                   str(entry["element"]))
             counts[key] += int(entry.get("count", 1))
         return counts
     except (ValueError, KeyError, TypeError, AttributeError) as e:

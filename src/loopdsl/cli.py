@@ -83,9 +83,37 @@ def cli() -> None:
 
 
 def _config(config_file: Path | None, **overrides: Any) -> Any:
+    """The configuration of a command that names no files (rules, explain)."""
     from loopdsl.config import load_config
 
     return load_config(config_file, **overrides)
+
+
+class _Run:
+    """Paths checked together: one configuration, one workspace root."""
+
+    def __init__(self, config: Any, root: Path) -> None:
+        self.config, self.root = config, root
+        self.paths: list[str] = []
+
+
+def _runs(paths: Sequence[str], config_file: Path | None, **overrides: Any) -> list[_Run]:
+    """Group ``paths`` by the configuration found above each (as ruff does) and
+    the workspace root it gives; ``--config`` applies to every path."""
+    from loopdsl.config import anchor_of, find_config, load_config
+
+    configs: dict[Path | None, Any] = {}
+    runs: dict[tuple[Path | None, Path], _Run] = {}
+    for path in paths or ["."]:
+        anchor = anchor_of(path)
+        found = config_file if config_file is not None else find_config(anchor)
+        if found not in configs:
+            configs[found] = load_config(found, search=False, **overrides)
+        config = configs[found]
+        root = config.root_for(anchor)
+        run = runs.setdefault((found, root), _Run(config, root))
+        run.paths.append(path)
+    return list(runs.values())
 
 
 def _split(values: Sequence[str]) -> list[str]:
@@ -102,14 +130,25 @@ def _with_selection(config: Any, select: Sequence[str], ignore: Sequence[str]) -
     return config.model_copy(update=update) if update else config
 
 
-def _load(paths: Sequence[str], config: Any, *, required: bool = True) -> Any:
-    """The workspace of ``paths``; with ``required``, no .loop file is an error."""
+def _load(run: _Run, *, required: bool = True) -> Any:
+    """The workspace of a run; with ``required``, no .loop file is an error."""
     from loopdsl.loader import load
 
-    workspace = load(paths or ["."], root=config.root_dir, exclude=config.exclude)
+    workspace = load(run.paths, root=run.root, exclude=run.config.exclude)
     if required and not workspace.files:
-        raise UserError(f"no .loop files found in {', '.join(paths) or '.'}")
+        raise UserError(f"no .loop files found in {', '.join(run.paths)}")
     return workspace
+
+
+def _design(file: str, config_file: Path | None) -> tuple[Any, Any, list[Any]]:
+    """FILE's configuration, registry and workspace, for commands that need a
+    design without errors; exits 1 after printing them when it has some."""
+    from loopdsl.linter.registry import build
+
+    (run,) = _runs([file], config_file)
+    workspace = _load(run)
+    registry = build(run.config)
+    return registry, workspace, _require_clean(workspace, registry)
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -213,16 +252,27 @@ def check(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tup
     nothing at or above --fail-on is found, 1 when something is, 2 when the
     run itself fails.
     """
-    from loopdsl.linter import lint
+    from loopdsl.linter import lint_with
+    from loopdsl.linter.registry import build
     from loopdsl.model import Severity
-    from loopdsl.report import ReportContext, formatter
 
-    config = _config(config_file, fail_on=fail_on)
-    config = _with_selection(config, select, ignore)
-    workspace = _load(paths, config, required=False)
-    if not workspace.files and not quiet:
+    findings: list[Any] = []
+    registry: Any = None
+    sources: dict[str, str] = {}
+    fail_rank: dict[str, int] = {}  # each file fails at its own configuration's fail-on
+    for run in _runs(paths, config_file, fail_on=fail_on):
+        config = _with_selection(run.config, select, ignore)
+        workspace = _load(run, required=False)
+        run_registry = build(config)
+        findings += lint_with(workspace, run_registry)
+        registry = run_registry if registry is None else registry.union(run_registry)
+        sources |= {f.path: f.text for f in workspace.files}
+        rank = Severity(config.fail_on).rank
+        for f in workspace.files:
+            fail_rank[f.path] = min(rank, fail_rank.get(f.path, rank))
+    findings.sort(key=lambda d: d.sort_key)
+    if not sources and not quiet:
         click.echo("loopdsl: warning: no .loop files found", err=True)
-    findings = lint(workspace, config)
     if write_baseline is not None:
         from loopdsl import baseline
 
@@ -232,16 +282,36 @@ def check(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tup
         sys.exit(EXIT_OK)
     baselined = 0
     if baseline_file is not None:
-        findings, baselined = _apply_baseline(findings, baseline_file, quiet)
-    ctx = ReportContext(workspace=workspace, color=_use_color(no_color), quiet=quiet,
-                        config=config, baselined=baselined)
-    click.echo(formatter(fmt)(findings, ctx), nl=False, color=ctx.color)
-    threshold = Severity(config.fail_on).rank
-    failed = any(d.severity.rank >= threshold for d in findings)
+        findings, baselined = _apply_baseline(findings, baseline_file, registry, quiet)
+    failed = any(d.severity.rank >= fail_rank.get(d.span.file, 0) for d in findings)
+    options = _report_options(sources, color=_use_color(no_color), quiet=quiet,
+                              baselined=baselined)
+    click.echo(_formatter(fmt)(findings, registry, options), nl=False, color=options.color)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
-def _apply_baseline(findings: list[Any], path: Path, quiet: bool) -> tuple[list[Any], int]:
+def _formatter(name: str) -> Any:
+    from loopdsl.report import formatter
+
+    return formatter(name)
+
+
+def _report_options(sources: dict[str, str], **kw: Any) -> Any:
+    """What report formats need from the environment, gathered once here."""
+    from loopdsl.config import work_tree_top
+    from loopdsl.report import ReportOptions
+
+    cwd = Path.cwd()
+    github = os.environ.get("GITHUB_ACTIONS") == "true"
+    workspace_env = os.environ.get("GITHUB_WORKSPACE")
+    repo_root = (Path(workspace_env).resolve() if workspace_env
+                 else work_tree_top(cwd.resolve()) or cwd)
+    return ReportOptions(sources=sources, files=len(sources), annotate=github, cwd=cwd,
+                         repo_root=repo_root, **kw)
+
+
+def _apply_baseline(findings: list[Any], path: Path, registry: Any,
+                    quiet: bool) -> tuple[list[Any], int]:
     from loopdsl import baseline
 
     try:
@@ -251,7 +321,7 @@ def _apply_baseline(findings: list[Any], path: Path, quiet: bool) -> tuple[list[
     except UnicodeDecodeError:
         raise UserError(f"{path}: not a valid baseline file (not UTF-8)") from None
     try:
-        recorded = baseline.parse(text, str(path))
+        recorded = baseline.parse(text, str(path), registry)
     except baseline.BaselineError as e:
         raise UserError(str(e)) from None
     outcome = baseline.apply(findings, recorded, path.resolve().parent, Path.cwd())
@@ -280,11 +350,11 @@ def rules(fmt: str, config_file: Path | None) -> None:
     Structural diagnostics LD001-LD007 come from the parser and resolver and
     are listed too.
     """
-    from loopdsl.linter.catalog import catalog, to_json, to_markdown, to_table
+    from loopdsl.linter.catalog import to_json, to_markdown, to_table
+    from loopdsl.linter.registry import build
 
-    config = _config(config_file)
     render = {"table": to_table, "json": to_json, "markdown": to_markdown}[fmt]
-    click.echo(render(catalog(config), config), nl=False)
+    click.echo(render(build(_config(config_file))), nl=False)
 
 
 @cli.command()
@@ -295,18 +365,16 @@ def explain(rule: str, config_file: Path | None) -> None:
     """Explain RULE (a code such as LD101 or a name such as model-without-context):
     why it exists, what it checks, and an example that triggers it and one that
     does not."""
-    from loopdsl.linter.catalog import catalog, explain_text
+    from loopdsl.linter.catalog import explain_text
+    from loopdsl.linter.registry import build
 
-    config = _config(config_file)
-    entries = catalog(config)
-    match = next((e for e in entries if rule in (e.code, e.name)), None)
+    registry = build(_config(config_file))
+    match = registry.lookup(rule)
     if match is None:
-        from loopdsl.diagnostics import did_you_mean
-
-        hint = did_you_mean(rule, {e.code for e in entries} | {e.name for e in entries})
+        hint = registry.suggest(rule)
         raise UserError(f"unknown rule '{rule}'" + (f"; {hint}" if hint else "")
                         + " (see `loopdsl rules`)")
-    click.echo(explain_text(match, config), nl=False)
+    click.echo(explain_text(match, registry), nl=False)
 
 
 # --- export / schema -----------------------------------------------------------
@@ -324,23 +392,20 @@ def export(file: str, output: Path | None, config_file: Path | None) -> None:
     The JSON follows `loopdsl schema`. When the workspace has errors (LD001 to
     LD006) nothing is written: the errors are printed on stderr, exit code 1.
     """
-    config = _config(config_file)
-    workspace = _load([file], config)
-    _require_clean(workspace, config)
+    _, workspace, _ = _design(file, config_file)
     _emit(workspace.model_dump_json(indent=2) + "\n", output)
 
 
-def _require_clean(workspace: Any, config: Any) -> list[Any]:
-    """All findings; exit 1 after printing them when any structural error stops the command."""
-    from loopdsl.diagnostics import STRUCTURAL
-    from loopdsl.linter import lint
+def _require_clean(workspace: Any, registry: Any) -> list[Any]:
+    """All findings; exit 1 after printing them when an error of the parser, the
+    loader or the resolver stops the command."""
+    from loopdsl.linter import lint_with
     from loopdsl.model import Severity
-    from loopdsl.report import ReportContext, formatter
 
-    findings = lint(workspace, config)
-    errors = [d for d in findings if d.severity == Severity.ERROR and d.code in STRUCTURAL]
+    findings = lint_with(workspace, registry)
+    errors = [d for d in findings if d.severity == Severity.ERROR and registry.structural(d.code)]
     if errors:
-        report = formatter("concise")(errors, ReportContext(workspace=workspace))
+        report = _formatter("concise")(errors, registry, _report_options({}))
         click.echo(report, nl=False, err=True)
         sys.exit(EXIT_FINDINGS)
     return findings
@@ -377,9 +442,7 @@ def render(file: str, fmt: str, output: Path | None, loop_id: str | None, findin
     """
     from loopdsl.render.view import ViewError
 
-    config = _config(config_file)
-    workspace = _load([file], config)
-    found = _require_clean(workspace, config)
+    _, workspace, found = _design(file, config_file)
     marked = found if findings else None
     try:
         if fmt == "mermaid":
@@ -425,10 +488,8 @@ def doc(file: str, fmt: str, output: Path | None, config_file: Path | None) -> N
     from loopdsl.review import build_review
     from loopdsl.review.document import to_html, to_markdown
 
-    config = _config(config_file)
-    workspace = _load([file], config)
-    found = _require_clean(workspace, config)
-    review = build_review(workspace, found, config)
+    registry, workspace, found = _design(file, config_file)
+    review = build_review(workspace, found, registry)
     if fmt == "html":
         from loopdsl.render.dot import GraphvizMissing, to_dot, to_image
 
@@ -467,9 +528,7 @@ def gen(file: str, target: str, out_dir: Path, force: bool, check: bool,
     """
     from loopdsl.codegen import generate
 
-    config = _config(config_file)
-    workspace = _load([file], config)
-    _require_clean(workspace, config)
+    _, workspace, _ = _design(file, config_file)
     files = generate(workspace)
     if check:
         stale = [name for name, (text, regenerated) in files.items() if regenerated and (
@@ -510,9 +569,10 @@ def fmt(paths: tuple[str, ...], check: bool, diff: bool, config_file: Path | Non
     from loopdsl.formatter import FormatError, format_text
     from loopdsl.loader import discover
 
-    config = _config(config_file)
     changed, broken = [], []
-    for path in discover(paths or ["."], root=config.root_dir, exclude=config.exclude):
+    files = [path for run in _runs(paths, config_file)
+             for path in discover(run.paths, root=run.root, exclude=run.config.exclude)]
+    for path in dict.fromkeys(files):
         try:
             original = path.read_bytes().decode("utf-8")
         except OSError as e:

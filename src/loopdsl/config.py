@@ -1,8 +1,10 @@
 """Configuration: ``[tool.loopdsl]`` in pyproject.toml or a ``loopdsl.toml``,
-found by walking up from the current directory (SPEC §8)."""
+found by walking up from each path named on the command line, as ruff does
+(SPEC §8), and the workspace root that bounds imports (SPEC §4)."""
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -50,19 +52,36 @@ class Config(BaseModel):
         defaults path inspects each factory's signature."""
         return trusted(cls)
 
-    @property
-    def root_dir(self) -> Path:
-        """Where imports must stay: ``root``, else the config's folder, else cwd."""
+    def root_for(self, anchor: Path) -> Path:
+        """Where imports of the files at ``anchor`` (a folder) must stay: ``root``,
+        else this configuration's folder, else the top of the git work tree
+        holding ``anchor``, else ``anchor`` itself."""
         if self.root is not None:
             return self.root
         if self.source is not None:
             return self.source.parent
-        return Path.cwd()
+        anchor = anchor.resolve()
+        return work_tree_top(anchor) or anchor
 
 
 CONFIG_KEYS = sorted(
     (f.alias or name) for name, f in Config.model_fields.items() if name != "source"
 )
+
+
+def anchor_of(path: str | os.PathLike[str]) -> Path:
+    """The folder a command-line path is looked up from: a folder itself, a
+    file's parent (also for a path that does not exist yet)."""
+    p = Path(path)
+    return (p if p.is_dir() else p.parent).resolve()
+
+
+def work_tree_top(folder: Path) -> Path | None:
+    """The top of the git work tree holding ``folder`` (resolved), if any."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -89,9 +108,10 @@ def _has_tool_section(path: Path) -> bool:
     return isinstance(data.get("tool"), dict) and "loopdsl" in data["tool"]
 
 
-def load_config(path: Path | None, **overrides: Any) -> Config:
-    """Read ``path`` (or find one), then apply command-line ``overrides``."""
-    path = path if path is not None else find_config()
+def load_config(path: Path | None, *, search: bool = True, **overrides: Any) -> Config:
+    """Read ``path`` (or, with ``search``, the one found above the current
+    directory), then apply command-line ``overrides``."""
+    path = path if path is not None or not search else find_config()
     data: dict[str, Any] = {}
     if path is not None:
         data = _read(path)
@@ -131,10 +151,14 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _explain(e: ValidationError) -> str:
+    from loopdsl.diagnostics import did_you_mean
+
     err = e.errors()[0]
     key = ".".join(str(x) for x in err["loc"])
     if err["type"] == "extra_forbidden":
-        return f"unknown key '{key}' (valid keys: {', '.join(CONFIG_KEYS)})"
+        hint = did_you_mean(key, CONFIG_KEYS)
+        return (f"unknown key '{key}'" + (f"; {hint}" if hint else "")
+                + f" (valid keys: {', '.join(CONFIG_KEYS)})")
     return f"'{key}': {err['msg']}"
 
 

@@ -1,24 +1,10 @@
-"""The structural diagnostics (LD001-LD007), produced by the parser, the
-resolver and the suppression pass rather than by rule files."""
+"""Diagnostics reported by the stages before the rule engine (the parser,
+the loader, the resolver, the suppression pass): built with the name and
+default severity their code has in the rule registry."""
 
 from __future__ import annotations
 
 from loopdsl.model import Diagnostic, Related, Severity, Span
-
-STRUCTURAL: dict[str, tuple[str, Severity, str]] = {
-    "LD001": ("syntax-error", Severity.ERROR, "the text does not parse"),
-    "LD002": ("undefined-reference", Severity.ERROR,
-              "a flow names an unknown node or system"),
-    "LD003": ("duplicate-definition", Severity.ERROR,
-              "an id or attribute key defined twice in its scope"),
-    "LD004": ("unknown-kind", Severity.ERROR,
-              "a node or kind uses a kind that is not declared"),
-    "LD005": ("import-error", Severity.ERROR, "missing, absolute or outside-root import"),
-    "LD006": ("invalid-attribute", Severity.ERROR,
-              "a typed attribute has the wrong type or a negative number"),
-    "LD007": ("unused-suppression", Severity.INFO,
-              "a suppression comment that suppressed nothing"),
-}
 
 
 def structural(
@@ -30,11 +16,14 @@ def structural(
     related: list[Related] | None = None,
     element: str | None = None,
 ) -> Diagnostic:
-    """A structural diagnostic with its table name and severity."""
-    name, severity, _ = STRUCTURAL[code]
+    """A diagnostic of a built-in code, named and graded as its rule file says."""
+    # Imported here: most files have no problem, and loading needs no registry.
+    from loopdsl.linter.registry import describe
+
+    rule = describe(code)
     return Diagnostic(
-        code=code, name=name, severity=severity, message=message, span=span,
-        help=help, related=related or [], element=element,
+        code=code, name=rule.name, severity=Severity(rule.default_severity), message=message,
+        span=span, help=help, related=related or [], element=element,
     )
 
 

@@ -53,12 +53,20 @@ def load(
 ) -> Workspace:
     """Load the named files and folders (folders are searched for ``*.loop``).
 
-    ``root`` bounds what imports may read (default: the current directory);
-    ``exclude`` holds globs matched against paths relative to the root and
-    against file and folder names.
+    ``root`` bounds what imports may read (default: the top of the git work
+    tree holding the first path, else that path's folder, as SPEC §4 says
+    when no configuration names one); ``exclude`` holds globs matched against
+    paths relative to the root and against file and folder names.
     """
+    from loopdsl.config import anchor_of, work_tree_top
+
+    paths = list(paths)
     cwd = Path.cwd()
-    root_path = Path(root) if root is not None else cwd
+    if root is None:
+        anchor = anchor_of(paths[0]) if paths else cwd
+        root_path = work_tree_top(anchor) or anchor
+    else:
+        root_path = Path(root)
     loader = _Loader(cwd, root_path)
     with paused_gc():
         for file in discover(paths, root=root_path, exclude=exclude):
@@ -146,30 +154,30 @@ class _Loader:
         self.root = Path(os.path.realpath(root))
         self.sources: list[ParsedSource] = []
         self.diagnostics: list[Diagnostic] = []
-        self.seen: set[str] = set()
+        self.seen: dict[str, str] = {}  # real path -> how the file is shown
 
     def finish(self) -> Workspace:
         return resolve(self.sources, self.diagnostics)
 
-    def add(self, path: Path, imported_by: tuple[str, ast.Import] | None) -> None:
-        """Read, parse and queue the imports of ``path`` (each file once)."""
+    def add(self, path: Path, imported_by: tuple[str, ast.Import] | None) -> str:
+        """Read, parse and queue the imports of ``path`` (each file once); how the
+        file is shown."""
         real = os.path.realpath(path)
         if real in self.seen:
-            return
-        self.seen.add(real)
-        shown = display_path(path, self.cwd)
+            return self.seen[real]
+        shown = self.seen[real] = display_path(path, self.cwd)
         try:
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:
                 self._file_problem(shown, f"file is larger than {MAX_FILE_BYTES >> 20} MiB")
-                return
+                return shown
             data = path.read_bytes()
         except OSError as e:
             if imported_by is None:
                 raise LoadError(f"{shown}: {e.strerror or e}") from None
             self._import_problem(imported_by, f"cannot read '{imported_by[1].path}': "
                                               f"{e.strerror or e}")
-            return
+            return shown
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:
@@ -179,12 +187,14 @@ class _Loader:
             self._file_problem(
                 shown, f"file is not UTF-8 text: byte 0x{data[e.start]:02x} cannot be decoded",
                 line, column, help="save the file as UTF-8")
-            return
+            return shown
         self.add_text(shown, path, normalise(text))
+        return shown
 
     def add_text(self, shown: str, path: Path, text: str) -> None:
         tree = parse(text)
-        self.sources.append(ParsedSource(shown, text, tree))
+        source = ParsedSource(shown, text, tree)
+        self.sources.append(source)
         for p in tree.errors:
             self.diagnostics.append(structural(
                 "LD001", p.message,
@@ -195,7 +205,7 @@ class _Loader:
             if isinstance(item, ast.Import):
                 target = self._import_target(shown, path, item)
                 if target is not None:
-                    self.add(target, (shown, item))
+                    source.imports.append(self.add(target, (shown, item)))
 
     def _import_target(self, shown: str, importer: Path, imp: ast.Import) -> Path | None:
         raw = imp.path

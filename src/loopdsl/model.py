@@ -149,6 +149,10 @@ class System(_Frozen):
     flows: list[Flow] = Field(default_factory=list)
     loops: list[Loop] = Field(default_factory=list)
     span: Span = Field(description="the system's id")
+    complete: bool = Field(
+        default=True, exclude=True, repr=False,
+        description="False when a reference or a node's kind did not resolve: the "
+                    "graph is missing pieces, so rules that follow flows skip it")
 
 
 class Comment(_Frozen):

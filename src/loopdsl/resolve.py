@@ -40,6 +40,7 @@ class ParsedSource:
     path: str
     text: str
     tree: ast.ParsedFile
+    imports: list[str] = field(default_factory=list)  # paths of the files it imported
 
 
 def span_of(path: str, start: Token, end: Token | None = None) -> Span:
@@ -114,6 +115,9 @@ class _Resolver:
         self.system_decls: dict[str, tuple[ast.SystemDecl, str]] = {}
         self.nodes: dict[str, dict[str, Node]] = {}
         self.flows: dict[tuple[str, str], _FlowAcc] = {}
+        self.incomplete: set[str] = set()  # systems with a name that did not resolve
+        # (file, name, index in diags) of each LD002/LD004 an unknown name caused
+        self.unresolved: list[tuple[str, str, int]] = []
 
     def run(self) -> Workspace:
         self._collect_kinds()
@@ -140,8 +144,60 @@ class _Resolver:
             )
             for src in self.sources
         ]
+        self._fold_into_failed_imports()
         return trusted(Workspace, files=files, kinds=list(self.kinds.values()),
                                          systems=systems, diagnostics=self.diags)
+
+    def _fold_into_failed_imports(self) -> None:
+        """Names a file cannot resolve because an import failed (its own or one
+        of the files it imports) are listed in that LD005's help instead of
+        being reported one by one (SPEC §5)."""
+        failed: dict[str, int] = {}
+        for i, d in enumerate(self.diags):
+            if d.code == "LD005":
+                failed.setdefault(d.span.file, i)
+        if not failed or not self.unresolved:
+            return
+        imports = {src.path: src.imports for src in self.sources}
+        blame: dict[str, int | None] = {}
+
+        def blamed(file: str) -> int | None:
+            # Depth first through the imports, each file once: linear however deep.
+            stack = [(file, iter(imports.get(file, ())))]
+            blame[file] = failed.get(file)
+            while stack:
+                current, rest = stack[-1]
+                if blame[current] is not None:
+                    stack.pop()
+                    if stack:
+                        blame[stack[-1][0]] = blame[current]
+                    continue
+                nxt = next(rest, None)
+                if nxt is None:
+                    stack.pop()
+                elif nxt not in blame:
+                    blame[nxt] = failed.get(nxt)
+                    stack.append((nxt, iter(imports.get(nxt, ()))))
+                elif blame[nxt] is not None:
+                    blame[current] = blame[nxt]
+            return blame[file]
+
+        names: dict[int, list[str]] = {}
+        dropped: set[int] = set()
+        for file, name, index in self.unresolved:
+            culprit = blame[file] if file in blame else blamed(file)
+            if culprit is None:
+                continue
+            dropped.add(index)
+            listed = names.setdefault(culprit, [])
+            if name not in listed:
+                listed.append(name)
+        for culprit, listed in names.items():
+            d = self.diags[culprit]
+            because = "unresolved because of it: " + ", ".join(listed)
+            self.diags[culprit] = d.model_copy(
+                update={"help": f"{d.help}; {because}" if d.help else because})
+        self.diags = [d for i, d in enumerate(self.diags) if i not in dropped]
 
     # --- helpers -------------------------------------------------------------
 
@@ -149,8 +205,9 @@ class _Resolver:
         self.diags.append(structural(code, message, span, **kw))
 
     def unknown(self, code: str, message: str, span: Span, hint: str | None,
-                element: str) -> None:
-        """An unknown name: the suggestion, if any, is in the message and the help."""
+                element: str, name: str) -> None:
+        """An unknown ``name``: the suggestion, if any, is in the message and the help."""
+        self.unresolved.append((span.file, name, len(self.diags)))
         self.report(code, f"{message}; {hint}" if hint else message, span, help=hint,
                     element=element)
 
@@ -158,6 +215,8 @@ class _Resolver:
                    owner: str) -> dict[str, Any]:
         """Attribute values and spans as keyword arguments for a model."""
         values: dict[str, Any] = {}
+        # Every key written, with a valid value or not: a key whose value is
+        # invalid (LD006) still counts as set, and is left out of `attributes`.
         spans: dict[str, Span] = {}
         for attr in attrs:
             key = str(attr.key)
@@ -167,6 +226,7 @@ class _Resolver:
                             related=[Related(message="first set here", span=spans[key])],
                             help="remove one of them", element=key)
                 continue
+            spans[key] = span
             value = attr.value.value
             typed = _TYPED.get(key)
             if typed and not typed[1](value):
@@ -178,7 +238,6 @@ class _Resolver:
                 )
                 continue
             values[key] = value
-            spans[key] = span
         return {"attributes": values, "attribute_spans": spans}
 
     # --- kinds ---------------------------------------------------------------
@@ -201,6 +260,7 @@ class _Resolver:
                                 related=[Related(message="first declared here",
                                                  span=span_of(fpath, first.name))],
                                 element=name)
+                    self.attributes(item.attrs, src.path, f"kind '{name}'")  # LD006s
                     continue
                 self.kind_decls[name] = (item, src.path)
 
@@ -221,6 +281,7 @@ class _Resolver:
                             "LD004", f"kind '{name}' derives from unknown kind '{current}'",
                             span_of(path, decl.base),
                             did_you_mean(current, candidates - {name}), element=name,
+                            name=current,
                         )
                     break
                 if current in chain:
@@ -289,13 +350,17 @@ class _Resolver:
                             span, related=[Related(message="first defined here",
                                                    span=nodes[nid].span)],
                             element=f"{sid}.{nid}")
+                self.attributes(stmt.attrs, path, f"node '{nid}'")  # its LD006s
                 continue
             if kind not in kinds:
                 self.unknown("LD004", f"unknown kind '{kind}' for node '{nid}'",
                              span_of(path, stmt.kind), did_you_mean(kind, kinds),
-                             element=f"{sid}.{nid}")
+                             element=f"{sid}.{nid}", name=kind)
+            role = self.role_of(kind)
+            if role is None:  # an unknown kind, or one that never reaches a role
+                self.incomplete.add(sid)
             nodes[nid] = trusted(Node,
-                id=nid, system=sid, kind=kind, role=self.role_of(kind),
+                id=nid, system=sid, kind=kind, role=role,
                 label=stmt.label.text if stmt.label else nid,
                 **self.attributes(stmt.attrs, path, f"node '{nid}'"),
                 span=span, kind_span=span_of(path, stmt.kind),
@@ -323,7 +388,7 @@ class _Resolver:
             id=sid, label=decl.label.text if decl.label else sid, file=path,
             **self.attributes(attrs, path, f"system '{sid}'"),
             nodes=list(self.nodes[sid].values()), loops=loops,
-            span=span_of(path, decl.id),
+            span=span_of(path, decl.id), complete=sid not in self.incomplete,
         )
 
     def _loop(self, decl: ast.LoopDecl, sid: str, path: str) -> Loop:
@@ -371,6 +436,12 @@ class _Resolver:
 
     def _ref(self, ref: ast.Ref, sid: str, path: str) -> str | None:
         """The qualified id a reference names, or None after reporting LD002."""
+        qid = self._resolve_ref(ref, sid, path)
+        if qid is None:
+            self.incomplete.add(sid)
+        return qid
+
+    def _resolve_ref(self, ref: ast.Ref, sid: str, path: str) -> str | None:
         parts = [str(p) for p in ref.parts]
         if len(parts) == 1:
             name = parts[0]
@@ -384,19 +455,20 @@ class _Resolver:
             else:
                 help = did_you_mean(name, set(self.nodes[sid]))
             self.unknown("LD002", f"undefined node '{name}' in system '{sid}'",
-                         span_of(path, ref.parts[0]), help, element=name)
+                         span_of(path, ref.parts[0]), help, element=name, name=name)
             return None
         if len(parts) == 2:
             system, name = parts
             if system not in self.nodes:
                 self.unknown("LD002", f"undefined system '{system}' in reference '{ref.text}'",
                              span_of(path, ref.parts[0]), did_you_mean(system, set(self.nodes)),
-                             element=ref.text)
+                             element=ref.text, name=ref.text)
                 return None
             if name not in self.nodes[system]:
                 self.unknown("LD002", f"undefined node '{name}' in system '{system}'",
                              span_of(path, ref.parts[1]),
-                             did_you_mean(name, set(self.nodes[system])), element=ref.text)
+                             did_you_mean(name, set(self.nodes[system])), element=ref.text,
+                             name=ref.text)
                 return None
             return f"{system}.{name}"
         self.report("LD002", f"'{ref.text}' is not a node reference",

@@ -1,105 +1,91 @@
-"""The rules as documentation: the `rules` listing, `explain`, and the
-generated reference docs/rules.md. Everything comes from the rule files."""
+"""The registry as documentation: the `rules` listing, `explain`, and the
+generated reference docs/rules.md. Every word comes from the rule files."""
 
 from __future__ import annotations
 
 import json
 import textwrap
-from dataclasses import dataclass
 
-from loopdsl.config import Config, ConfigError
-from loopdsl.diagnostics import STRUCTURAL
-from loopdsl.linter.rulefile import RuleFile, RuleFileError
-from loopdsl.linter.ruleset import Rule, load_rules
+from loopdsl.linter.registry import Registry, Rule, filled
 
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One row of the catalog: a rule file's rule, or a structural diagnostic."""
-
-    code: str
-    name: str
-    severity: str
-    summary: str
-    origin: str
-    rule: Rule | None = None
+_REPORTERS = {
+    "parser": "the parser, while reading a file",
+    "loader": "the loader, while following imports",
+    "resolver": "the resolver, while naming nodes, kinds and attributes",
+    "suppression": "the suppression pass, after the rules",
+    "drift": "`loopdsl drift`, comparing the design with the code",
+}
 
 
-def catalog(config: Config) -> list[Entry]:
-    """Structural diagnostics, then built-in rules, then the team's."""
-    try:
-        rules = load_rules(tuple(config.rule_paths))
-    except RuleFileError as e:
-        raise ConfigError(str(e)) from None
-    entries = [Entry(code, name, sev.value, summary[0].upper() + summary[1:], "structural")
-               for code, (name, sev, summary) in STRUCTURAL.items()]
-    entries += [Entry(r.code, r.name, r.spec.severity, r.spec.summary or "", r.origin, r)
-                for r in rules]
-    return entries
+def _status(rule: Rule) -> str:
+    return "" if rule.spec.status == "stable" else f" ({rule.spec.status})"
 
 
-def to_table(entries: list[Entry], config: Config) -> str:
+def to_table(registry: Registry) -> str:
     """Aligned columns for a terminal."""
     rows = [("CODE", "NAME", "SEVERITY", "SUMMARY", "ORIGIN")]
-    rows += [(e.code, e.name, e.severity, e.summary, e.origin) for e in entries]
+    rows += [(r.code, r.name, r.default_severity, r.summary + _status(r), r.origin)
+             for r in registry.rules]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     return "".join(
         "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r[:4])) + "  " + r[4] + "\n"
         for r in rows)
 
 
-def to_json(entries: list[Entry], config: Config) -> str:
-    """A JSON array of {code, name, severity, summary, origin}."""
-    return json.dumps([{"code": e.code, "name": e.name, "severity": e.severity,
-                        "summary": e.summary, "origin": e.origin} for e in entries],
-                      indent=2, ensure_ascii=False) + "\n"
+def to_json(registry: Registry) -> str:
+    """A JSON array of {code, name, severity, summary, status, origin}."""
+    return json.dumps([{"code": r.code, "name": r.name, "severity": r.default_severity,
+                        "summary": r.summary, "status": r.spec.status, "origin": r.origin}
+                       for r in registry.rules], indent=2, ensure_ascii=False) + "\n"
 
 
-def _examples(spec: RuleFile, config: Config) -> list[tuple[str, str, str]]:
+def _examples(rule: Rule, registry: Registry) -> list[tuple[str, str, str]]:
     """(expect, source, what loopdsl reports) for each example of a rule."""
-    from loopdsl.linter import lint
+    from loopdsl.linter import lint_with
     from loopdsl.loader import loads
 
-    only = config.model_copy(update={"select": [spec.code], "extend_select": [],
-                                     "ignore": [], "severity": {}})
+    only = registry.only(rule.code)
     out: list[tuple[str, str, str]] = []
-    for ex in spec.examples:
+    for ex in rule.spec.examples:
         source = textwrap.dedent(ex.source).strip("\n")
-        found = [d for d in lint(loads(source, filename="example.loop"), only)
-                 if d.code == spec.code]
+        found = [d for d in lint_with(loads(source, filename="example.loop"), only)
+                 if d.code == rule.code]
         report = "\n".join(f"line {d.span.line}: {d.message}" for d in found)
         out.append((ex.expect, source, report))
     return out
 
 
-def _check_line(rule: Rule) -> str:
-    spec = rule.spec
-    options = ", ".join(f"{k} = {json.dumps(v)}" for k, v in spec.check.options.items())
-    return f"`{spec.check.function}`" + (f" ({options})" if options else "")
-
-
-def _select_line(spec: RuleFile) -> str:
-    sel = spec.select.model_dump(exclude_defaults=True, by_alias=True)
+def _what_it_checks(rule: Rule, bold: bool = False) -> str:
+    """``Checks every node with role = "model": `reachable-from` must hold.``, or
+    for another stage's code, who reports it."""
+    check, select = rule.spec.check, rule.spec.select
+    if check is None or select is None:
+        return f"{'**Reported by**' if bold else 'Reported by'} " \
+               f"{_REPORTERS[rule.spec.reported_by]}."
+    sel = select.model_dump(exclude_defaults=True, by_alias=True)
     element = sel.pop("element")
     extra = ", ".join(f"{k} = {json.dumps(v)}" for k, v in sel.items())
-    return f"every {element}" + (f" with {extra}" if extra else "")
+    options = ", ".join(f"{k} = {json.dumps(v)}" for k, v in check.options.items())
+    return (f"{'**Checks**' if bold else 'Checks'} every {element}"
+            + (f" with {extra}" if extra else "") + f": `{check.function}`"
+            + (f" ({options})" if options else "") + " must hold.")
 
 
-def explain_text(entry: Entry, config: Config) -> str:
+def explain_text(rule: Rule, registry: Registry) -> str:
     """What `loopdsl explain` prints."""
-    lines = [f"{entry.code} {entry.name} (default: {entry.severity})", "", entry.summary]
-    if entry.rule is None:
-        lines += ["", "A structural diagnostic: the parser and resolver report it, "
-                      "not a rule file. See docs/language.md."]
-        return "\n".join(lines) + "\n"
-    spec = entry.rule.spec
+    spec = rule.spec
+    lines = [f"{rule.code} {rule.name} (default: {rule.default_severity}){_status(rule)}",
+             "", rule.summary + "."]
+    if spec.aliases:
+        lines.append(f"Formerly: {', '.join(spec.aliases)}.")
     if spec.rationale:
         lines += ["", textwrap.fill(" ".join(spec.rationale.split()), 79)]
-    lines += ["", f"Checks: {_select_line(spec)}; {_check_line(entry.rule)} must hold.",
-              f"Message: {spec.message}"]
+    lines += ["", _what_it_checks(rule)]
+    if spec.message:
+        lines.append(f"Message: {filled(spec.message)}")
     if spec.help:
-        lines.append(f"Help: {spec.help}")
-    for expect, source, report in _examples(spec, config):
+        lines.append(f"Help: {filled(spec.help)}")
+    for expect, source, report in _examples(rule, registry):
         title = "Triggers it:" if expect == "finding" else "Does not trigger it:"
         lines += ["", title, "", textwrap.indent(source, "    ")]
         if report:
@@ -107,33 +93,36 @@ def explain_text(entry: Entry, config: Config) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_markdown(entries: list[Entry], config: Config) -> str:
+def to_markdown(registry: Registry) -> str:
     """The rule reference, docs/rules.md."""
     out = ["# Rule reference", "",
            "<!-- Generated by `loopdsl rules --format markdown` from the rule files in "
            "rules/. Do not edit; a test fails when this file is out of date. -->", "",
            "| code | name | default | summary |", "|---|---|---|---|"]
-    out += [f"| [{e.code}](#{e.code.lower()}-{e.name}) | `{e.name}` | {e.severity} | "
-            f"{e.summary} |" for e in entries]
-    out += ["", "Structural diagnostics (LD001-LD007) are reported by the parser, the "
-                "resolver and the suppression pass; the rules (LD101 onward) are data in "
-                "`rules/`, one TOML file each. Configure them with `select`, `ignore`, "
-                "`extend-select` and `severity` (see the README), or suppress a finding "
-                "with `# loopdsl: ignore[CODE]` at the end of its line."]
-    for e in entries:
-        out += ["", f"## {e.code} {e.name}", "", f"*Default severity: {e.severity}.* {e.summary}."]
-        if e.rule is None:
-            continue
-        spec = e.rule.spec
+    out += [f"| [{r.code}](#{r.code.lower()}-{r.name}) | `{r.name}` | {r.default_severity} | "
+            f"{r.summary}{_status(r)} |" for r in registry.rules]
+    out += ["", "LD001-LD007 are reported by the parser, the loader, the resolver and the "
+                "suppression pass; the rules from LD101 on are run by the rule engine. Every "
+                "code is described by a TOML file in `rules/`, and every example below is a "
+                "test. Configure the rules with `select`, `ignore`, `extend-select` and "
+                "`severity` (codes and names in any case; see the README), or suppress a "
+                "finding with `# loopdsl: ignore[CODE]` at the end of its line."]
+    for r in registry.rules:
+        spec = r.spec
+        out += ["", f"## {r.code} {r.name}", "",
+                f"*Default severity: {r.default_severity}.* {r.summary}.{_status(r)}"]
+        if spec.aliases:
+            out += ["", f"Formerly {', '.join(f'`{a}`' for a in spec.aliases)}."]
         if spec.rationale:
             out += ["", "**Why.** " + " ".join(spec.rationale.split())]
-        out += ["", f"**Checks** {_select_line(spec)}: {_check_line(e.rule)} must hold.",
-                "", f"**Message:** {spec.message.replace('{{', '{').replace('}}', '}')}"]
+        out += ["", _what_it_checks(r, bold=True)]
+        if spec.message:
+            out += ["", f"**Message:** {filled(spec.message)}"]
         if spec.help:
-            out += ["", f"**Help:** {spec.help.replace('{{', '{').replace('}}', '}')}"]
-        for expect, source, report in _examples(spec, config):
+            out += ["", f"**Help:** {filled(spec.help)}"]
+        for expect, source, report in _examples(r, registry):
             title = "Triggers it" if expect == "finding" else "Does not trigger it"
             out += ["", f"{title}:", "", "```", source, "```"]
             if report:
-                out += ["", "reports " + "; ".join(f"`{r}`" for r in report.splitlines())]
+                out += ["", "reports " + "; ".join(f"`{x}`" for x in report.splitlines())]
     return "\n".join(out) + "\n"

@@ -14,29 +14,38 @@ from loopdsl.linter.functions import (
     memo_key,
     narrows_beyond_role,
 )
-from loopdsl.linter.ruleset import Rule
+from loopdsl.linter.registry import Registry, Rule
 from loopdsl.model import Diagnostic, Flow, Node, Severity, Workspace
 
 
-def run_rules(workspace: Workspace, rules: list[Rule],
-              severity: dict[str, Severity]) -> list[Diagnostic]:
-    """Every finding of ``rules`` on ``workspace``."""
+def run_rules(workspace: Workspace, registry: Registry) -> list[Diagnostic]:
+    """Every finding of the registry's enabled rules on ``workspace``.
+
+    Rules that follow flows skip a system whose graph is incomplete (a
+    reference or a kind the resolver could not resolve): their findings
+    there would only echo that one mistake (SPEC §5).
+    """
+    rules = registry.running()
     if not rules:
         return []
     ctx = RuleContext(workspace)
-    by_type: dict[str, list[Element]] = {}
-    chosen: dict[str, list[Element]] = {}  # rules with the same [select] share one pass
+    incomplete = {s.id for s in workspace.systems if not s.complete}
+    by_type: dict[tuple[str, bool], list[Element]] = {}
+    chosen: dict[tuple[str, bool], list[Element]] = {}  # same [select]: one pass
     out: list[Diagnostic] = []
     for rule in rules:
         select = rule.spec.select
-        key = memo_key(select)
+        assert select is not None and rule.function is not None
+        key = (memo_key(select), rule.graph)
         if key not in chosen:
-            if select.element not in by_type:
+            kind = (select.element, rule.graph)
+            if kind not in by_type:
                 # A node of an unknown kind already has its LD004; rules would only echo it.
-                by_type[select.element] = [
+                by_type[kind] = [
                     e for e in elements_of(workspace, select.element)
-                    if not isinstance(e.obj, Node) or e.obj.role is not None]
-            candidates = by_type[select.element]
+                    if (not isinstance(e.obj, Node) or e.obj.role is not None)
+                    and not (rule.graph and e.system in incomplete)]
+            candidates = by_type[kind]
             if select.role:  # most rules select by role: skip the other nodes at once
                 candidates = [e for e in candidates
                               if isinstance(e.obj, Node) and e.obj.role in select.role]
@@ -44,12 +53,14 @@ def run_rules(workspace: Workspace, rules: list[Rule],
                 candidates = [e for e in candidates if _selected(ctx, rule, e)]
             chosen[key] = candidates
         for finding in rule.function.run(ctx, chosen[key], rule.options):
-            out.append(_diagnostic(rule, finding, severity[rule.code]))
+            if not (rule.graph and finding.element.system in incomplete):
+                out.append(_diagnostic(rule, finding, registry.severity[rule.code]))
     return out
 
 
 def _selected(ctx: RuleContext, rule: Rule, e: Element) -> bool:
     sel = rule.spec.select
+    assert sel is not None
     if isinstance(e.obj, Node):
         return ctx.node_matches(e.obj, sel)
     if not attributes_match(e.attributes, sel):
@@ -73,6 +84,7 @@ def _diagnostic(rule: Rule, finding: Finding, severity: Severity) -> Diagnostic:
     values = _Values(finding.element.placeholders())
     values.update(finding.values)
     spec = rule.spec
+    assert spec.message is not None
     return Diagnostic(
         code=spec.code,
         name=spec.name,

@@ -205,6 +205,8 @@ class CheckFunction:
     options: type[Options] = Options
     provides: frozenset[str] = frozenset()
     description: str = ""
+    # Follows flows: skipped on a system whose graph is incomplete (SPEC §5).
+    graph: bool = False
 
 
 FUNCTIONS: dict[str, CheckFunction] = {}
@@ -216,12 +218,13 @@ def check_function(
     elements: Iterable[str],
     options: type[Options] = Options,
     provides: Iterable[str] = (),
+    graph: bool = False,
 ) -> Callable[[RunFunction], CheckFunction]:
     """Register a built-in check function (plugins build ``CheckFunction`` directly)."""
 
     def register(run: RunFunction) -> CheckFunction:
         fn = CheckFunction(name, frozenset(elements), run, options, frozenset(provides),
-                           (run.__doc__ or "").strip().splitlines()[0])
+                           (run.__doc__ or "").strip().splitlines()[0], graph)
         FUNCTIONS[name] = fn
         return fn
 
@@ -278,19 +281,19 @@ def _connected(ctx: RuleContext, elements: list[Element], opts: NodeSet,
             yield Finding(e)
 
 
-@check_function("reachable-from", elements={"node"}, options=NodeSet)
+@check_function("reachable-from", elements={"node"}, options=NodeSet, graph=True)
 def reachable_from(ctx: RuleContext, elements: list[Element], opts: NodeSet) -> Iterator[Finding]:
     """Holds when a path leads to the node from a node of the named set."""
     return _connected(ctx, elements, opts, forward=True)
 
 
-@check_function("reaches", elements={"node"}, options=NodeSet)
+@check_function("reaches", elements={"node"}, options=NodeSet, graph=True)
 def reaches(ctx: RuleContext, elements: list[Element], opts: NodeSet) -> Iterator[Finding]:
     """Holds when a path leads from the node to a node of the named set."""
     return _connected(ctx, elements, opts, forward=False)
 
 
-@check_function("in-flow", elements={"node"})
+@check_function("in-flow", elements={"node"}, graph=True)
 def in_flow(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterator[Finding]:
     """Holds when the node is the source or target of at least one flow."""
     for e in elements:
@@ -303,7 +306,7 @@ def _has_cycle(g: rx.PyDiGraph) -> bool:
     return not rx.is_directed_acyclic_graph(g)
 
 
-@check_function("closed", elements={"loop"})
+@check_function("closed", elements={"loop"}, graph=True)
 def closed(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterator[Finding]:
     """Holds when the loop's flows contain a directed cycle."""
     for e in elements:
@@ -312,7 +315,7 @@ def closed(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterator
             yield Finding(e)
 
 
-@check_function("cycle-through", elements={"loop"}, options=NodeSet)
+@check_function("cycle-through", elements={"loop"}, options=NodeSet, graph=True)
 def cycle_through(ctx: RuleContext, elements: list[Element], opts: NodeSet) -> Iterator[Finding]:
     """Holds when the loop has no cycle, or one of its cycles passes through
     a node of the named set."""
@@ -444,7 +447,7 @@ def sum_within(ctx: RuleContext, elements: list[Element], opts: SumWithin) -> It
                               "attribute": opts.attribute})
 
 
-@check_function("not-self-flow", elements={"flow"})
+@check_function("not-self-flow", elements={"flow"}, graph=True)
 def not_self_flow(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterator[Finding]:
     """Holds when the flow's source and target are different nodes."""
     for e in elements:
@@ -453,7 +456,7 @@ def not_self_flow(ctx: RuleContext, elements: list[Element], opts: Options) -> I
             yield Finding(e)
 
 
-@check_function("consistent-flow", elements={"flow"}, provides={"first"})
+@check_function("consistent-flow", elements={"flow"}, provides={"first"}, graph=True)
 def consistent_flow(ctx: RuleContext, elements: list[Element],
                     opts: Options) -> Iterator[Finding]:
     """Holds when every restatement of the flow has the label and attributes of
@@ -473,7 +476,8 @@ class Bounded(Options):
     bound: str = "max_iterations"
 
 
-@check_function("bounded-cycles", elements={"flow"}, options=Bounded, provides={"cycle"})
+@check_function("bounded-cycles", elements={"flow"}, options=Bounded, provides={"cycle"},
+                graph=True)
 def bounded_cycles(ctx: RuleContext, elements: list[Element], opts: Bounded) -> Iterator[Finding]:
     """Holds when every cycle of the selected flows that avoids the
     ``through`` nodes has a loop holding one of its flows that sets ``bound``.
@@ -502,7 +506,7 @@ def bounded_cycles(ctx: RuleContext, elements: list[Element], opts: Bounded) -> 
             yield Finding(flows[0], {"cycle": cycle})
 
 
-@check_function("declares-loops", elements={"system"})
+@check_function("declares-loops", elements={"system"}, graph=True)
 def declares_loops(ctx: RuleContext, elements: list[Element],
                    opts: Options) -> Iterator[Finding]:
     """Holds when the system declares a loop, or states no flow at all."""

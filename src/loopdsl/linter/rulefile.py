@@ -4,21 +4,40 @@ A rule file names what it selects and which check function must hold for
 each selected element. Nothing in it is executed: the function is chosen by
 name from a closed registry, its options are validated by that function's
 own model, and message templates may only name placeholders.
+
+The built-in files also describe the codes that other stages report (the
+parser's LD001, the resolver's LD002-LD006, ...): those name the stage in
+``reported-by`` and have no ``[select]`` or ``[check]``, but the same
+summary, rationale, help and examples, so every code is documented and
+tested the same way.
 """
 
 from __future__ import annotations
 
+import re
 import string
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from loopdsl.config import read_toml
 from loopdsl.model import Role, Value
 
 ElementType = Literal["node", "flow", "loop", "system"]
 SeverityName = Literal["error", "warning", "info", "off"]
+# Who reports a code: the rule engine (a check function), or another stage.
+ReportedBy = Literal["rules", "parser", "loader", "resolver", "suppression", "drift"]
+# As in ruff: preview rules run only when selected by their exact code or name;
+# a removed rule's code stays known so that configurations can be told.
+Status = Literal["stable", "preview", "removed"]
 CODE_PATTERN = r"^[A-Z]+[0-9]+$"
 NAME_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 
@@ -90,13 +109,32 @@ class RuleFile(_Strict):
     code: str = Field(pattern=CODE_PATTERN)
     name: str = Field(pattern=NAME_PATTERN)
     severity: SeverityName
+    reported_by: ReportedBy = Field(default="rules", alias="reported-by")
+    status: Status = "stable"
+    aliases: list[str] = Field(default_factory=list,
+                               description="former codes or names, still understood")
     summary: str | None = None
-    message: str
+    message: str | None = None
     help: str | None = None
     rationale: str | None = None
-    select: Select
-    check: Check
+    select: Select | None = None
+    check: Check | None = None
     examples: list[Example] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _engine_rules_say_what_they_check(self) -> RuleFile:
+        engine = self.reported_by == "rules"
+        for field in ("select", "check", "message"):
+            given = getattr(self, field) is not None
+            if engine and not given:
+                raise ValueError(f"field '{field}': required field is missing")
+            if not engine and given and field != "message":
+                raise ValueError(f"field '{field}': a code reported by the "
+                                 f"{self.reported_by} has no {field}")
+        for alias in self.aliases:
+            if not re.fullmatch(CODE_PATTERN[1:-1] + "|" + NAME_PATTERN[1:-1], alias):
+                raise ValueError(f"field 'aliases': '{alias}' is neither a code nor a name")
+        return self
 
 
 def template_fields(template: str) -> list[str]:
@@ -120,6 +158,21 @@ def read_rule_file(path: Path) -> RuleFile:
     except ValidationError as e:
         err = e.errors()[0]
         field = ".".join(str(x) for x in err["loc"]) or "(file)"
+        if err["type"] == "value_error":  # the validator names the field itself
+            raise RuleFileError(f"{path}: {err['ctx']['error']}") from None
         why = {"extra_forbidden": "unknown field",
                "missing": "required field is missing"}.get(err["type"], err["msg"])
+        if err["type"] == "extra_forbidden":
+            from loopdsl.diagnostics import did_you_mean
+
+            *parent, last = (str(x) for x in err["loc"])
+            model: Any = RuleFile
+            for part in parent:
+                model = getattr(model.model_fields.get(part), "annotation", None)
+                model = next((a for a in getattr(model, "__args__", (model,))
+                              if isinstance(a, type) and issubclass(a, BaseModel)), None)
+            known = ({f.alias or n for n, f in model.model_fields.items()}
+                     if model is not None else set())
+            hint = did_you_mean(last, known)
+            why += f"; {hint}" if hint else ""
         raise RuleFileError(f"{path}: field '{field}': {why}") from None

@@ -1,6 +1,12 @@
 """Suppression comments (SPEC §5): ``# loopdsl: ignore[LD108]`` on a line,
 ``# loopdsl: ignore-file[LD201]`` for a file, a bare ``# loopdsl: ignore``
-for everything on its line; LD007 for what suppressed nothing."""
+for everything on its line; LD007 for what suppressed nothing.
+
+A directive is a comment of its own: ``loopdsl:`` right after a ``#`` and
+spaces (``# why: see  # loopdsl: ignore[LD108]`` has one; prose that
+mentions "loopdsl: ignore" has none). Codes and names are looked up in the
+registry, so case and former names do not matter. Nothing suppresses LD001.
+"""
 
 from __future__ import annotations
 
@@ -8,62 +14,103 @@ import re
 from dataclasses import dataclass, field
 
 from loopdsl.diagnostics import structural
+from loopdsl.linter.registry import Registry
 from loopdsl.model import Diagnostic, Span, Workspace
 
-_DIRECTIVE = re.compile(r"loopdsl:\s*(ignore-file|ignore)\b(?:\[([^\]]*)\])?")
+_DIRECTIVE = re.compile(r"#\s*loopdsl:\s*(ignore-file|ignore)(?:\s*\[([^\]]*)\]|(?![\w\[-]))",
+                        re.IGNORECASE)
+_NEVER = "LD001"  # a file that does not parse fails the run, whatever it says
 
 
 @dataclass(slots=True)
 class _Directive:
     span: Span
     whole_file: bool
-    selectors: list[str]  # empty: everything (bare ignore)
-    used: set[str] = field(default_factory=set)
+    selectors: list[str] | None  # None: bare, everything on the line
+    codes: dict[str, str] = field(default_factory=dict)  # code -> selector naming it
+    used: set[str] = field(default_factory=set)  # selectors (or "" for bare) that hit
+
+    @property
+    def kind(self) -> str:
+        return "ignore-file" if self.whole_file else "ignore"
 
 
 def apply_suppressions(workspace: Workspace, findings: list[Diagnostic],
-                       report_unused: bool) -> list[Diagnostic]:
-    """Drop suppressed findings; add LD007 for selectors that matched nothing."""
-    directives: dict[str, list[_Directive]] = {}
+                       registry: Registry) -> list[Diagnostic]:
+    """Drop suppressed findings; add LD007 for what suppressed nothing."""
+    on_line: dict[tuple[str, int], list[_Directive]] = {}
+    on_file: dict[str, list[_Directive]] = {}
+    every: list[_Directive] = []
     for f in workspace.files:
         for comment in f.comments:
             m = _DIRECTIVE.search(comment.text)
             if not m:
                 continue
-            selectors = [s.strip() for s in (m.group(2) or "").split(",") if s.strip()]
-            directives.setdefault(f.path, []).append(
-                _Directive(comment.span, m.group(1) == "ignore-file", selectors))
-    if not directives:
+            listed = m.group(2)
+            selectors = None if listed is None else [
+                s.strip() for s in listed.split(",") if s.strip()]
+            directive = _Directive(comment.span, m.group(1).lower() == "ignore-file", selectors)
+            for sel in selectors or []:
+                rule = registry.lookup(sel)
+                if rule is not None and rule.spec.status != "removed":
+                    directive.codes.setdefault(rule.code, sel)
+            every.append(directive)
+            if directive.whole_file:
+                on_file.setdefault(f.path, []).append(directive)
+            else:
+                on_line.setdefault((f.path, comment.span.line), []).append(directive)
+    if not every:
         return findings
     kept = []
     for d in findings:
         hit = False
-        for directive in directives.get(d.span.file, []):
-            if not directive.whole_file and directive.span.line != d.span.line:
-                continue
-            if not directive.selectors:
-                directive.used.add("")
-                hit = True
-            for sel in directive.selectors:
-                if sel in (d.code, d.name):
-                    directive.used.add(sel)
+        if d.code != _NEVER:
+            for directive in (*on_line.get((d.span.file, d.span.line), ()),
+                              *on_file.get(d.span.file, ())):
+                if directive.selectors is None:
+                    directive.used.add("")
+                    hit = True
+                elif d.code in directive.codes:
+                    directive.used.add(directive.codes[d.code])
                     hit = True
         if not hit:
             kept.append(d)
-    if report_unused:
-        for file_directives in directives.values():
-            for directive in file_directives:
-                kept.extend(_unused(directive))
+    if registry.enabled("LD007"):
+        for directive in every:
+            kept.extend(_unused(directive, registry))
     return kept
 
 
-def _unused(directive: _Directive) -> list[Diagnostic]:
-    kind = "ignore-file" if directive.whole_file else "ignore"
-    if not directive.selectors:
+def _unused(directive: _Directive, registry: Registry) -> list[Diagnostic]:
+    where = f"'loopdsl: {directive.kind}'"
+    if directive.selectors is None:
         if directive.used:
             return []
-        return [structural("LD007", f"'loopdsl: {kind}' suppressed nothing",
-                           directive.span, help="remove the comment")]
-    return [structural("LD007", f"'{sel}' in 'loopdsl: {kind}' suppressed nothing",
-                       directive.span, help=f"remove '{sel}' from the comment")
-            for sel in directive.selectors if sel not in directive.used]
+        return [structural("LD007", f"{where} suppressed nothing", directive.span,
+                           help="remove the comment")]
+    if not directive.selectors:
+        return [structural("LD007", f"{where} with an empty list suppresses nothing",
+                           directive.span,
+                           help=f"name the codes to suppress, e.g. `{directive.kind}[LD108]`, "
+                                "or remove the comment")]
+    out = []
+    for sel in dict.fromkeys(directive.selectors):
+        if sel in directive.used:
+            continue
+        rule = registry.lookup(sel)
+        if rule is None:
+            hint = registry.suggest(sel)
+            message = f"'{sel}' in {where} is not a rule code or name" + (
+                f"; {hint}" if hint else "")
+            help = hint or "see `loopdsl rules` for the codes and names"
+        elif rule.spec.status == "removed":
+            message = f"'{sel}' in {where} names a removed rule ({rule.code} {rule.name})"
+            help = f"remove '{sel}' from the comment"
+        elif rule.code == _NEVER:
+            message = f"'{sel}' in {where}: a syntax error cannot be suppressed"
+            help = f"remove '{sel}' from the comment and fix the text"
+        else:
+            message = f"'{sel}' in {where} suppressed nothing"
+            help = f"remove '{sel}' from the comment"
+        out.append(structural("LD007", message, directive.span, help=help))
+    return out

@@ -1,28 +1,50 @@
 """Diagnostics -> text for people and machines. One function per format,
-registered by name and imported only when chosen; none of them prints."""
+registered by name and imported only when chosen.
+
+A format is a pure function of (findings, registry, options): it prints
+nothing and reads no environment variable, current directory or ``.git``;
+the CLI gathers those once and puts them in ``ReportOptions``.
+"""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from dataclasses import dataclass
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from loopdsl.config import Config
-from loopdsl.model import Diagnostic, Workspace
+from loopdsl.model import Diagnostic
+
+if TYPE_CHECKING:
+    from loopdsl.linter.registry import Registry
 
 
 @dataclass(frozen=True, slots=True)
-class ReportContext:
-    """What a format may need besides the findings."""
+class ReportOptions:
+    """What a format may need besides the findings and the registry."""
 
-    workspace: Workspace
+    sources: Mapping[str, str] = field(default_factory=dict)  # file -> text, for source lines
+    files: int = 0  # files checked, for the summary
     color: bool = False
     quiet: bool = False
-    config: Config | None = None  # the run's settings: which rules were on
     baselined: int = 0  # findings a baseline let pass, for the summary
+    annotate: bool = False  # text: add GitHub annotations (the run is inside GitHub Actions)
+    cwd: Path = Path(".")  # what the findings' file names are relative to
+    repo_root: Path = Path(".")  # what SARIF and annotation paths are relative to
 
 
-Formatter = Callable[[list[Diagnostic], ReportContext], str]
+def repo_path(file: str, options: ReportOptions) -> str:
+    """A finding's file relative to the repository root, in posix form."""
+    absolute = Path(os.path.normpath(options.cwd / file))
+    try:
+        return absolute.relative_to(options.repo_root).as_posix()
+    except ValueError:
+        return os.path.relpath(absolute, options.repo_root).replace(os.sep, "/")
+
+
+Formatter = Callable[[list[Diagnostic], "Registry", ReportOptions], str]
 
 FORMATS: dict[str, str] = {
     "text": "loopdsl.report.text:format_text",

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from loopdsl.model import Diagnostic
-from loopdsl.report import ReportContext
+from loopdsl.report import ReportOptions
+
+if TYPE_CHECKING:
+    from loopdsl.linter.registry import Registry
 
 
 def as_record(d: Diagnostic) -> dict[str, object]:
@@ -25,6 +29,7 @@ def as_record(d: Diagnostic) -> dict[str, object]:
     }
 
 
-def format_json(diagnostics: list[Diagnostic], ctx: ReportContext) -> str:
+def format_json(diagnostics: list[Diagnostic], registry: Registry,
+                options: ReportOptions) -> str:
     """A JSON array, one object per finding, in output order."""
     return json.dumps([as_record(d) for d in diagnostics], indent=2, ensure_ascii=False) + "\n"

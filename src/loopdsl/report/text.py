@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-import os
 import re
+from typing import TYPE_CHECKING
 
 import click
 
 from loopdsl.model import Diagnostic, Severity
-from loopdsl.report import ReportContext
+from loopdsl.report import ReportOptions
+
+if TYPE_CHECKING:
+    from loopdsl.linter.registry import Registry
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 # Terminal control characters in user text could rewrite the screen.
@@ -21,7 +24,8 @@ def clean(text: str) -> str:
     return _CONTROL.sub("\ufffd", text)
 
 
-def format_concise(diagnostics: list[Diagnostic], ctx: ReportContext) -> str:
+def format_concise(diagnostics: list[Diagnostic], registry: Registry,
+                   options: ReportOptions) -> str:
     """``file:line:col: CODE message``, one per line."""
     return "".join(
         f"{clean(d.span.file)}:{d.span.line}:{d.span.column}: {d.code} {clean(d.message)}\n"
@@ -29,22 +33,24 @@ def format_concise(diagnostics: list[Diagnostic], ctx: ReportContext) -> str:
     )
 
 
-def format_text(diagnostics: list[Diagnostic], ctx: ReportContext) -> str:
+def format_text(diagnostics: list[Diagnostic], registry: Registry,
+                options: ReportOptions) -> str:
     """Each finding with its source line and a caret, then a summary line."""
-    style = _Style(ctx.color)
-    lines_of: dict[str, list[str]] = {
-        f.path: f.text.split("\n") for f in ctx.workspace.files
-    }
+    style = _Style(options.color)
+    lines_of: dict[str, list[str]] = {}
     out: list[str] = []
     for d in diagnostics:
-        out.append(_one(d, lines_of.get(d.span.file), style))
-    if os.environ.get("GITHUB_ACTIONS") == "true":
+        file = d.span.file
+        if file not in lines_of and file in options.sources:
+            lines_of[file] = options.sources[file].split("\n")
+        out.append(_one(d, lines_of.get(file), style))
+    if options.annotate:
         # As yamllint's `auto` format: in a workflow, annotate the pull request too.
         from loopdsl.report.github import annotation_lines
 
-        out.append(annotation_lines(diagnostics))
-    if not ctx.quiet:
-        out.append(summary(diagnostics, len(ctx.workspace.files), ctx.baselined) + "\n")
+        out.append(annotation_lines(diagnostics, options))
+    if not options.quiet:
+        out.append(summary(diagnostics, options.files, options.baselined) + "\n")
     return "\n".join(x for x in out if x)
 
 

@@ -6,14 +6,16 @@ templates beside this module lay them out; nothing here writes files."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rustworkx as rx
 
-from loopdsl.config import Config
 from loopdsl.graph import FlowGraph, loop_graph
 from loopdsl.linter.functions import plain
 from loopdsl.model import Diagnostic, Loop, Role, Severity, System, Workspace
+
+if TYPE_CHECKING:
+    from loopdsl.linter.registry import Registry
 
 
 @dataclass(slots=True)
@@ -133,9 +135,10 @@ def _system_facts(system: System, graph: FlowGraph) -> SystemFacts:
 
 
 def build_review(workspace: Workspace, findings: list[Diagnostic],
-                 config: Config | None = None) -> Review:
-    """Everything the document says, computed once for both formats."""
-    from loopdsl.linter.ruleset import active_rules
+                 registry: Registry | None = None) -> Review:
+    """Everything the document says, computed once for both formats; the
+    checklist holds the rules the registry runs (default: the default ones)."""
+    from loopdsl.linter.registry import build
     from loopdsl.render.mermaid import to_mermaid
 
     graph = FlowGraph(workspace)
@@ -143,8 +146,8 @@ def build_review(workspace: Workspace, findings: list[Diagnostic],
     counts: dict[str, int] = {}
     for d in findings:
         counts[d.code] = counts.get(d.code, 0) + 1
-    checklist = [CheckItem(r.code, r.name, r.spec.summary or r.spec.message, counts.get(r.code, 0))
-                 for r in active_rules(config or Config.defaults()).rules]
+    checklist = [CheckItem(r.code, r.name, r.summary, counts.get(r.code, 0))
+                 for r in (registry or build()).running()]
     title = " / ".join(s.label for s in workspace.systems) or "Empty workspace"
     return Review(
         title=f"Design review: {title}",
