@@ -107,6 +107,8 @@ class FlowGraph:
         """One directed cycle through the first node of a strongly connected
         component, as node ids, first node repeated at the end."""
         sub = self.graph.subgraph([self.index[q] for q in component])
+        # A self-flow is a cycle of one node; the cycle meant here has two or more.
+        sub.remove_edges_from([(s, t) for s, t in sub.edge_list() if s == t])
         start = next(i for i in sub.node_indices() if sub[i] == component[0])
         edges = rx.digraph_find_cycle(sub, source=start)
         return [sub[s] for s, _ in edges] + [sub[edges[0][0]]] if edges else component

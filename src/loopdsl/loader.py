@@ -221,13 +221,16 @@ class _Loader:
             self._import_problem((shown, imp), f"import '{raw}' is absolute",
                                  help="import paths are relative to the importing file")
             return None
-        target = Path(os.path.normpath(importer.parent / raw))
-        real = Path(os.path.realpath(self.cwd / target))
+        # Symlinks are followed before '..' is applied, as the system reads the
+        # path: `link/../x.loop` is beside the link's target, not beside the link.
+        real = Path(os.path.realpath(self.cwd / importer.parent / raw))
+        lexical = Path(os.path.normpath(importer.parent / raw))
+        target = lexical if Path(os.path.realpath(self.cwd / lexical)) == real else real
         if real != self.root and self.root not in real.parents:
             self._import_problem(
                 (shown, imp), f"import '{raw}' resolves outside the workspace root",
-                help=f"the root is {self.root.as_posix()}: run loopdsl from the workspace "
-                     "folder or set `root` in the configuration",
+                help=f"the root is {self.root.as_posix()}: keep imported files inside it, "
+                     "or set `root` in the configuration",
             )
             return None
         if not real.exists():

@@ -102,6 +102,7 @@ class FlowStatement(_Frozen):
     attribute_spans: dict[str, Span] = _spans()
     span: Span = Field(description="the source reference")
     target_span: Span
+    system: str = Field(description="the system whose body or loop states it")
     loop: str | None = None
 
 

@@ -424,7 +424,7 @@ class _Resolver:
                 label=label, **attributes,
                 span=span_of(path, src_ref.parts[0], src_ref.parts[-1]),
                 target_span=span_of(path, dst_ref.parts[0], dst_ref.parts[-1]),
-                loop=loop,
+                system=sid, loop=loop,
             )
             key = (source, target)
             acc = self.flows.get(key)

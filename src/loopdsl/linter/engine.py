@@ -63,7 +63,7 @@ def _selected(ctx: RuleContext, rule: Rule, e: Element) -> bool:
     assert sel is not None
     if isinstance(e.obj, Node):
         return ctx.node_matches(e.obj, sel)
-    if not attributes_match(e.attributes, sel):
+    if not attributes_match(e.attributes, e.written, sel):
         return False
     if isinstance(e.obj, Flow):
         for end, f in ((e.obj.source, sel.source), (e.obj.target, sel.target)):

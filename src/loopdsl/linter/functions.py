@@ -9,6 +9,7 @@ packages through the entry-point group ``loopdsl.functions``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -38,8 +39,14 @@ class Element:
 
     @property
     def attributes(self) -> dict[str, Any]:
-        """The element's attributes."""
+        """The element's attributes with valid values."""
         return self.obj.attributes
+
+    @property
+    def written(self) -> dict[str, Span]:
+        """Every attribute key the element sets, whether or not its value is
+        valid: a typed attribute with the wrong type (LD006) still counts as set."""
+        return self.obj.attribute_spans
 
     @property
     def span(self) -> Span:
@@ -148,7 +155,7 @@ class RuleContext:
             return False
         if f.kind and not set(f.kind) & set(self.kind_chain(node.kind)):
             return False
-        return attributes_match(node.attributes, f)
+        return attributes_match(node.attributes, node.attribute_spans, f)
 
     def nodes_matching(self, f: EndFilter) -> list[str]:
         """Qualified ids of the nodes that pass ``f`` (memoised)."""
@@ -173,13 +180,15 @@ def memo_key(options: BaseModel) -> str:
     return repr(options)
 
 
-def attributes_match(attributes: dict[str, Any], f: EndFilter) -> bool:
-    """Equality on ``attributes``, presence on ``has``, absence on ``missing``."""
+def attributes_match(attributes: dict[str, Any], written: dict[str, Span],
+                     f: EndFilter) -> bool:
+    """Equality on ``attributes``; presence on ``has`` and absence on ``missing``
+    of the keys ``written`` (set, even with an invalid value)."""
     if not (f.attributes or f.has or f.missing):  # most filters: asked per element
         return True
     return (all(attributes.get(k) == v and k in attributes for k, v in f.attributes.items())
-            and all(k in attributes for k in f.has)
-            and not any(k in attributes for k in f.missing))
+            and all(k in written for k in f.has)
+            and not any(k in written for k in f.missing))
 
 
 # --- the registry -------------------------------------------------------------------
@@ -354,8 +363,8 @@ def attributes_present(ctx: RuleContext, elements: list[Element],
                 if kind in ctx.kinds:
                     listed = ctx.kinds[kind].attributes.get(opts.from_kind, [])
                     if isinstance(listed, list):
-                        needed += [n for n in listed if isinstance(n, str) and n not in needed]
-        missing = [n for n in needed if n not in e.attributes]
+                        needed += [n for n in listed if isinstance(n, str)]
+        missing = [n for n in dict.fromkeys(needed) if n not in e.written]
         if missing and opts.or_label and e.label != e.id:
             continue
         if missing:
@@ -397,9 +406,9 @@ def attribute_matches(ctx: RuleContext, elements: list[Element],
     regex = re.compile(opts.pattern) if opts.pattern is not None else None
     for e in elements:
         if opts.attribute not in e.attributes:
-            if opts.required:
+            if opts.required and opts.attribute not in e.written:
                 yield Finding(e, {"attribute": opts.attribute, "value": "(not set)"})
-            continue
+            continue  # unset, or set to a value LD006 already reports
         value = e.attributes[opts.attribute]
         if regex is not None:
             ok = isinstance(value, str) and regex.fullmatch(value) is not None
@@ -421,8 +430,15 @@ def _number(v: Any) -> float | None:
 
 
 def plain(n: float) -> str:
-    """A number as people write it: 1300, not 1300.0."""
-    return str(int(n)) if float(n).is_integer() else f"{n:g}"
+    """A number as people write it: 1300 (not 1300.0), 1234567.5 (never
+    1.23457e+06), 0.3 (not the 0.30000000000000004 a sum can make)."""
+    if not math.isfinite(n):
+        return str(n)
+    if float(n).is_integer():
+        return str(int(n))
+    from decimal import Decimal
+
+    return format(Decimal(repr(round(n, 6))), "f")
 
 
 @check_function("sum-within", elements={"loop", "system"}, options=SumWithin,
@@ -496,7 +512,7 @@ def bounded_cycles(ctx: RuleContext, elements: list[Element], opts: Bounded) -> 
         holding = {(lp.system, lp.id): lp for key, e in selected.items() if e in flows
                    for lp in ctx.loops.get(key, [])}
         loops = list(holding.values())
-        if any(opts.bound in lp.attributes for lp in loops):
+        if any(opts.bound in lp.attribute_spans for lp in loops):  # even an invalid bound
             continue
         cycle = " -> ".join(_short(q, flows[0].system) for q in ctx.graph.cycle_path(component))
         if loops:
@@ -509,10 +525,13 @@ def bounded_cycles(ctx: RuleContext, elements: list[Element], opts: Bounded) -> 
 @check_function("declares-loops", elements={"system"}, graph=True)
 def declares_loops(ctx: RuleContext, elements: list[Element],
                    opts: Options) -> Iterator[Finding]:
-    """Holds when the system declares a loop, or states no flow at all."""
+    """Holds when the system declares a loop, or states no flow at all (a flow
+    belongs to every system whose body or loops state it, SPEC §4)."""
+    stating = ctx.memo("systems stating flows", lambda: {
+        st.system for f in ctx.graph.flows for st in f.statements})
     for e in elements:
         assert isinstance(e.obj, System)
-        if e.obj.flows and not e.obj.loops:
+        if e.obj.id in stating and not e.obj.loops:
             yield Finding(e)
 
 

@@ -87,6 +87,8 @@ def unexpected_character(text: str, pos: int) -> tuple[str, str | None, int]:
     if ch == "-" and pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
         return ("'-' cannot be part of a name",
                 "names are letters, digits and '_': write `my_node`, not `my-node`", 1)
+    if ch == "=" and text.startswith("=>", pos):
+        return ("unexpected '=>'", "flows are written with '->'", 2)
     if ch == "/" and text.startswith("//", pos):
         return ("unexpected '/'", "comments start with '#'", 1)
     if ch.isprintable() and not ch.isspace():

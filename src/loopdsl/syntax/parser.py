@@ -188,6 +188,8 @@ def _on_comment(token: Token) -> Token:
     return token
 
 
+# Words of the language that cannot be names (SPEC §2), by terminal.
+_RESERVED = {"SYSTEM", "IMPORT", "KIND", "LOOP", "TRUE", "FALSE"}
 # Tokens the repair may insert, in order of preference.
 _INSERTABLE = ("RBRACE", "COLON", "COMMA", "RSQB", "ARROW")
 _CLOSERS = ("RBRACE", "RSQB")
@@ -241,6 +243,8 @@ class _Session:
                              'close it with """')
             return False  # the rest of the file is inside the string
         expected: set[str] = ip.accepts()  # type: ignore[no-untyped-call]
+        if self._reserved_as_name(e.token, expected, ip):
+            return True
         if not self._is_cascade(ast.start_of(e.token)[0]):
             self.problem(
                 f"expected {describe_expected(expected)}, found {describe_token(e.token)}",
@@ -255,6 +259,25 @@ class _Session:
                     ip.feed_token(e.token)
                     return True
         return True  # drop the offending token
+
+    def _reserved_as_name(self, tok: Token, expected: set[str], ip: Any) -> bool:
+        """`model system`: a reserved word where a name belongs, on the line of
+        the statement it would name (a word that starts its line more likely
+        starts the next statement). Reported as such, then read as the name,
+        so that the rest of the file parses without a cascade."""
+        if tok.type not in _RESERVED or "NAME" not in expected:
+            return False
+        start = tok.start_pos or 0
+        if not self.text[self.text.rfind("\n", 0, start) + 1 : start].strip():
+            return False
+        name = Token.new_borrow_pos("NAME", str(tok), tok)
+        if not _can_feed(ip, [name]):
+            return False
+        if not self._is_cascade(ast.start_of(tok)[0]):
+            self.problem(f"'{tok}' is a reserved word and cannot be used as a name", tok,
+                         f"choose another name, such as '{tok}_' or 'my_{tok}'")
+        ip.feed_token(name)
+        return True
 
     def _repair_eof(self, e: UnexpectedToken) -> bool:
         """Close what is open at the end of the file, so the parse can finish."""
@@ -468,18 +491,29 @@ def _decode_string(tok: Token) -> str:
                 code = int(good[1:], 16)
                 if 0xD800 <= code <= 0xDFFF:
                     _session.get().problem(
-                        f"\\{good} is a surrogate, not a character", tok,
+                        f"\\{good} is a surrogate, not a character",
+                        _part(tok, m.start(), m.end()),
                         "write the character itself, the file is UTF-8")
                     return "\ufffd"
                 return chr(code)
             return _SIMPLE_ESCAPES[good]
         _session.get().problem(
-            f"invalid escape '\\{bad}' in string", tok,
+            f"invalid escape '\\{bad}' in string", _part(tok, m.start(), m.end()),
             'strings know \\\\ \\" \\n \\t \\r and \\uXXXX; use """...""" for text without escapes',
         )
         return bad
 
     return _ESCAPE.sub(replace, body)
+
+
+def _part(tok: Token, start: int, end: int) -> Token:
+    """The characters ``start:end`` of a one-line string's body, as a token of
+    their own: an escape's problem points at the escape."""
+    column = (tok.column or 1) + 1 + start  # 1: the opening quote
+    return Token("STRING", str(tok)[1 + start : 1 + end],
+                 start_pos=(tok.start_pos or 0) + 1 + start, line=tok.line, column=column,
+                 end_line=tok.line,
+                 end_column=column + max(end - start, 1))
 
 
 def dedent_block(text: str) -> str:
