@@ -73,15 +73,16 @@ def measure(folder: Path, files: list[Path], repeat: int = 1) -> dict[str, Any]:
     """Seconds per stage on one generated workspace (the best of ``repeat``)."""
     from lark import Lark
 
-    from loopdsl import Config, loader
+    from loopdsl import loader
     from loopdsl.formatter import format_text
-    from loopdsl.linter import lint
+    from loopdsl.linter import lint_with
+    from loopdsl.linter.registry import build
     from loopdsl.render.dot import to_dot
-    from loopdsl.report import ReportContext, formatter
+    from loopdsl.report import ReportOptions, formatter
     from loopdsl.resolve import resolve
     from loopdsl.syntax import parser as syntax
 
-    texts = [f.read_text() for f in [folder / "kinds.loop", *files]]
+    texts = [f.read_text() for f in sorted(folder.glob("*.loop"))]
     grammar = (ROOT / "grammar" / "loopdsl.lark").read_text()
     bare = Lark(grammar, parser="lalr", lexer="basic")
     t: dict[str, Any] = {}
@@ -103,9 +104,10 @@ def measure(folder: Path, files: list[Path], repeat: int = 1) -> dict[str, Any]:
     finally:
         loader.resolve = resolve
     t["resolve"] = min(resolve_times)
-    t["lint"], findings = best(lambda: lint(ws, Config.defaults()), repeat)
-    t["report"], _ = best(lambda: formatter("text")(findings, ReportContext(workspace=ws)),
-                          repeat)
+    registry = build()
+    t["lint"], findings = best(lambda: lint_with(ws, registry), repeat)
+    options = ReportOptions(sources={f.path: f.text for f in ws.files}, files=len(ws.files))
+    t["report"], _ = best(lambda: formatter("text")(findings, registry, options), repeat)
     t["check"] = load_time + t["lint"] + t["report"]
     t["render dot"], _ = best(lambda: to_dot(ws, findings=findings), repeat)
     t["fmt"], _ = best(lambda: [format_text(x) for x in texts], repeat)

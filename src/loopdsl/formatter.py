@@ -13,6 +13,7 @@ comments stay on the line they suppress.
 
 from __future__ import annotations
 
+import bisect
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -193,10 +194,15 @@ def _attach(parent: _Stmt, comments: list[_Comment]) -> None:
     """Give each comment to the statement it belongs to (see the module docstring)."""
     children = parent.children or []
     inner: dict[int, list[_Comment]] = {}
+    # Siblings follow one another in the text: the last statement that starts
+    # before a comment is the only one that can span its line (a search per
+    # comment, never a scan of every statement).
+    positions = [ch.pos for ch in children]
+    starts = [ch.start for ch in children]
     for c in comments:
-        # The last statement that starts before the comment and spans its line.
-        holder = max((i for i, ch in enumerate(children)
-                      if ch.start <= c.line <= ch.end and ch.pos < c.pos), default=None)
+        before = bisect.bisect_left(positions, c.pos) - 1
+        holder = before if before >= 0 and (
+            children[before].start <= c.line <= children[before].end) else None
         if holder is not None:
             ch = children[holder]
             if ch.children is None:
@@ -217,7 +223,8 @@ def _attach(parent: _Stmt, comments: list[_Comment]) -> None:
         elif not c.alone and c.line == parent.end:
             parent.closing = c.text
         else:
-            after = next((ch for ch in children if ch.start > c.line), None)
+            first_after = bisect.bisect_right(starts, c.line)
+            after = children[first_after] if first_after < len(children) else None
             if after is not None:
                 after.leading.append(c.text)
                 after.first_line = min(after.first_line or c.line, c.line)

@@ -70,7 +70,7 @@ def load(
     loader = _Loader(cwd, root_path)
     with paused_gc():
         for file in discover(paths, root=root_path, exclude=exclude):
-            loader.add(file, imported_by=None)
+            loader.add(file)
         return loader.finish()
 
 
@@ -159,27 +159,39 @@ class _Loader:
     def finish(self) -> Workspace:
         return resolve(self.sources, self.diagnostics)
 
-    def add(self, path: Path, imported_by: tuple[str, ast.Import] | None) -> str:
-        """Read, parse and queue the imports of ``path`` (each file once); how the
-        file is shown."""
+    def add(self, path: Path) -> None:
+        """Read and parse a file named on the command line, then what it imports."""
+        shown = self._claim(path)
+        if shown is not None:
+            text = self._read(path, shown, imported_by=None)
+            if text is not None:
+                self.add_text(shown, path, text)
+
+    def _claim(self, path: Path) -> str | None:
+        """How a file not loaded before is shown; None when it was loaded."""
         real = os.path.realpath(path)
         if real in self.seen:
-            return self.seen[real]
+            return None
         shown = self.seen[real] = display_path(path, self.cwd)
+        return shown
+
+    def _read(self, path: Path, shown: str,
+              imported_by: tuple[str, ast.Import] | None) -> str | None:
+        """The file's text, or None after reporting why it cannot be had."""
         try:
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:
                 self._file_problem(shown, f"file is larger than {MAX_FILE_BYTES >> 20} MiB")
-                return shown
+                return None
             data = path.read_bytes()
         except OSError as e:
             if imported_by is None:
                 raise LoadError(f"{shown}: {e.strerror or e}") from None
             self._import_problem(imported_by, f"cannot read '{imported_by[1].path}': "
                                               f"{e.strerror or e}")
-            return shown
+            return None
         try:
-            text = data.decode("utf-8")
+            return normalise(data.decode("utf-8"))
         except UnicodeDecodeError as e:
             prefix = data[: e.start]
             line = prefix.count(b"\n") + 1
@@ -187,11 +199,32 @@ class _Loader:
             self._file_problem(
                 shown, f"file is not UTF-8 text: byte 0x{data[e.start]:02x} cannot be decoded",
                 line, column, help="save the file as UTF-8")
-            return shown
-        self.add_text(shown, path, normalise(text))
-        return shown
+            return None
 
     def add_text(self, shown: str, path: Path, text: str) -> None:
+        """Parse one file's text, then read what it imports, depth first, each
+        file once. A stack, not recursion: an import chain may be thousands deep."""
+        stack = [self._parsed(shown, path, text)]
+        while stack:
+            source, importer, imports = stack[-1]
+            item = next(imports, None)
+            if item is None:
+                stack.pop()
+                continue
+            target = self._import_target(source.path, importer, item)
+            if target is None:
+                continue
+            claimed = self._claim(target)
+            if claimed is None:
+                source.imports.append(self.seen[os.path.realpath(target)])
+                continue
+            source.imports.append(claimed)
+            imported = self._read(target, claimed, imported_by=(source.path, item))
+            if imported is not None:
+                stack.append(self._parsed(claimed, target, imported))
+
+    def _parsed(self, shown: str, path: Path,
+                text: str) -> tuple[ParsedSource, Path, Iterator[ast.Import]]:
         tree = parse(text)
         source = ParsedSource(shown, text, tree)
         self.sources.append(source)
@@ -201,11 +234,7 @@ class _Loader:
                 Span(file=shown, line=p.line, column=p.column,
                      end_line=p.end_line, end_column=p.end_column),
                 help=p.help))
-        for item in tree.items:
-            if isinstance(item, ast.Import):
-                target = self._import_target(shown, path, item)
-                if target is not None:
-                    source.imports.append(self.add(target, (shown, item)))
+        return source, path, (item for item in tree.items if isinstance(item, ast.Import))
 
     def _import_target(self, shown: str, importer: Path, imp: ast.Import) -> Path | None:
         raw = imp.path

@@ -116,6 +116,7 @@ class _Resolver:
         self.nodes: dict[str, dict[str, Node]] = {}
         self.flows: dict[tuple[str, str], _FlowAcc] = {}
         self.incomplete: set[str] = set()  # systems with a name that did not resolve
+        self._node_index: dict[str, list[str]] | None = None
         # (file, name, index in diags) of each LD002/LD004 an unknown name caused
         self.unresolved: list[tuple[str, str, int]] = []
 
@@ -393,17 +394,15 @@ class _Resolver:
 
     def _loop(self, decl: ast.LoopDecl, sid: str, path: str) -> Loop:
         lid = str(decl.id)
-        keys: list[tuple[str, str]] = []
+        keys: dict[tuple[str, str], None] = {}  # in order, each once
         for stmt in decl.body:
             if isinstance(stmt, ast.FlowChain):
-                for key in self._flows(stmt, sid, path, lid):
-                    if key not in keys:
-                        keys.append(key)
+                keys.update(dict.fromkeys(self._flows(stmt, sid, path, lid)))
         attrs = [s for s in decl.body if isinstance(s, ast.Attr)]
         return trusted(Loop,
             id=lid, system=sid, label=decl.label.text if decl.label else lid,
             **self.attributes(attrs, path, f"loop '{lid}'"),
-            flows=keys, span=span_of(path, decl.id),
+            flows=list(keys), span=span_of(path, decl.id),
         )
 
     # --- flows -----------------------------------------------------------------
@@ -441,13 +440,23 @@ class _Resolver:
             self.incomplete.add(sid)
         return qid
 
+    def _systems_with(self) -> dict[str, list[str]]:
+        """Node id -> systems declaring it, built on the first unresolved reference
+        (once: a scan of every system per bad reference would be quadratic)."""
+        if self._node_index is None:
+            self._node_index = {}
+            for system, nodes in self.nodes.items():
+                for nid in nodes:
+                    self._node_index.setdefault(nid, []).append(system)
+        return self._node_index
+
     def _resolve_ref(self, ref: ast.Ref, sid: str, path: str) -> str | None:
         parts = [str(p) for p in ref.parts]
         if len(parts) == 1:
             name = parts[0]
             if name in self.nodes[sid]:
                 return f"{sid}.{name}"
-            elsewhere = sorted(f"{s}.{name}" for s, ns in self.nodes.items() if name in ns)
+            elsewhere = sorted(f"{s}.{name}" for s in self._systems_with().get(name, ()))
             help: str | None
             if elsewhere:
                 help = (f"did you mean '{elsewhere[0]}'? "

@@ -500,17 +500,22 @@ def bounded_cycles(ctx: RuleContext, elements: list[Element], opts: Bounded) -> 
     A cycle is a strongly connected component (two nodes or more) of the flow
     graph without those nodes; findings go to each loop holding a flow of the
     cycle, or to its first flow when no loop holds one."""
-    selected = {e.obj.key: e for e in elements if isinstance(e.obj, Flow)}
     excluded = set(ctx.nodes_matching(opts.through))
-    for component in ctx.graph.cycles_avoiding(excluded):
-        members = set(component)
-        flows = sorted((e for key, e in selected.items()
-                        if key[0] in members and key[1] in members),
+    components = ctx.graph.cycles_avoiding(excluded)
+    component_of = {qid: i for i, component in enumerate(components) for qid in component}
+    flows_of: dict[int, list[Element]] = {}  # one pass over the flows, not one per cycle
+    for e in elements:
+        assert isinstance(e.obj, Flow)
+        i = component_of.get(e.obj.source)
+        if i is not None and component_of.get(e.obj.target) == i:
+            flows_of.setdefault(i, []).append(e)
+    for i, component in enumerate(components):
+        flows = sorted(flows_of.get(i, []),
                        key=lambda e: (e.span.file, e.span.line, e.span.column))
         if not flows:
             continue
-        holding = {(lp.system, lp.id): lp for key, e in selected.items() if e in flows
-                   for lp in ctx.loops.get(key, [])}
+        holding = {(lp.system, lp.id): lp for e in flows
+                   for lp in ctx.loops.get(e.obj.key, [])}  # type: ignore[union-attr]
         loops = list(holding.values())
         if any(opts.bound in lp.attribute_spans for lp in loops):  # even an invalid bound
             continue
