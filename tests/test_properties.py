@@ -105,3 +105,16 @@ def test_loopdsl_lexer_gives_the_tokens_and_positions_of_lark_lexer(text):
     # loopdsl lexes with its own, faster lexer; positions, types, keyword
     # handling and the place of an unexpected character must not change.
     assert _loopdsl_tokens(text) == _lark_tokens(text), text
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(LOOP_TEXT, st.lists(st.sampled_from([
+    "system", "s", "t", "{", "}", "->", ":", ",", ".", "model", "context", "interface",
+    "feedback", "m", "c", "loop", "l", "kind", "k", "owner", "42", '"x"', "max_iterations",
+    "latency_ms", "\n", "# loopdsl: ignore[LD108]\n", "# loopdsl: ignore\n",
+]), max_size=60).map(" ".join)))
+def test_no_finding_is_reported_twice(text):
+    from loopdsl import lint
+
+    seen = [(d.code, d.span, d.message) for d in lint(loads(text))]
+    assert len(seen) == len(set(seen)), text
