@@ -111,6 +111,10 @@ def measure(folder: Path, files: list[Path], repeat: int = 1) -> dict[str, Any]:
     t["check"] = load_time + t["lint"] + t["report"]
     t["render dot"], _ = best(lambda: to_dot(ws, findings=findings), repeat)
     t["fmt"], _ = best(lambda: [format_text(x) for x in texts], repeat)
+    from loopdsl.diff import Side, compare
+
+    side = Side(ws, findings, str)
+    t["diff"], _ = best(lambda: compare(side, side, base="a", head="b", file_name=str), repeat)
     t["flows"], t["findings"] = len(ws.flows()), len(findings)
     return t
 

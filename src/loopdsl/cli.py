@@ -97,20 +97,23 @@ class _Run:
         self.paths: list[str] = []
 
 
-def _runs(paths: Sequence[str], config_file: Path | None, **overrides: Any) -> list[_Run]:
+def _runs(paths: Sequence[str], config_file: Path | None, *, top: Path | None = None,
+          **overrides: Any) -> list[_Run]:
     """Group ``paths`` by the configuration found above each (as ruff does) and
-    the workspace root it gives; ``--config`` applies to every path."""
+    the workspace root it gives; ``--config`` applies to every path. ``top``
+    stands for the work tree's top (a revision read into a temporary folder):
+    configurations are not looked for above it."""
     from loopdsl.config import anchor_of, find_config, load_config
 
     configs: dict[Path | None, Any] = {}
     runs: dict[tuple[Path | None, Path], _Run] = {}
     for path in paths or ["."]:
         anchor = anchor_of(path)
-        found = config_file if config_file is not None else find_config(anchor)
+        found = config_file if config_file is not None else find_config(anchor, top)
         if found not in configs:
             configs[found] = load_config(found, search=False, **overrides)
         config = configs[found]
-        root = config.root_for(anchor)
+        root = config.root_for(anchor, top)
         run = runs.setdefault((found, root), _Run(config, root))
         run.paths.append(path)
     return list(runs.values())
@@ -252,25 +255,9 @@ def check(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tup
     nothing at or above --fail-on is found, 1 when something is, 2 when the
     run itself fails.
     """
-    from loopdsl.linter import lint_with
-    from loopdsl.linter.registry import build
-    from loopdsl.model import Severity
-
-    findings: list[Any] = []
-    registry: Any = None
-    sources: dict[str, str] = {}
-    fail_rank: dict[str, int] = {}  # each file fails at its own configuration's fail-on
-    for run in _runs(paths, config_file, fail_on=fail_on):
-        config = _with_selection(run.config, select, ignore)
-        workspace = _load(run, required=False)
-        run_registry = build(config)
-        findings += lint_with(workspace, run_registry)
-        registry = run_registry if registry is None else registry.union(run_registry)
-        sources |= {f.path: f.text for f in workspace.files}
-        rank = Severity(config.fail_on).rank
-        for f in workspace.files:
-            fail_rank[f.path] = min(rank, fail_rank.get(f.path, rank))
-    findings.sort(key=lambda d: d.sort_key)
+    checked = _checked(_runs(paths, config_file, fail_on=fail_on), select, ignore)
+    findings, registry = checked.findings, checked.registry
+    sources = {f.path: f.text for f in checked.workspace.files}
     if not sources and not quiet:
         click.echo("loopdsl: warning: no .loop files found", err=True)
     if write_baseline is not None:
@@ -283,11 +270,60 @@ def check(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tup
     baselined = 0
     if baseline_file is not None:
         findings, baselined = _apply_baseline(findings, baseline_file, registry, quiet)
-    failed = any(d.severity.rank >= fail_rank.get(d.span.file, 0) for d in findings)
+    failed = checked.failing(findings)
     options = _report_options(sources, color=_use_color(no_color), quiet=quiet,
                               baselined=baselined)
     click.echo(_formatter(fmt)(findings, registry, options), nl=False, color=options.color)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+class _Checked:
+    """The runs of one command, linted: one workspace (the runs' together),
+    their findings in output order, their registries' union, and the rank of
+    the severity that fails each file (its own configuration's fail-on)."""
+
+    def __init__(self) -> None:
+        self.workspaces: list[Any] = []
+        self.findings: list[Any] = []
+        self.registry: Any = None
+        self.fail_rank: dict[str, int] = {}
+
+    @property
+    def workspace(self) -> Any:
+        from loopdsl.model import Workspace
+
+        if len(self.workspaces) == 1:
+            return self.workspaces[0]
+        return Workspace(files=[f for w in self.workspaces for f in w.files],
+                         kinds=[k for w in self.workspaces for k in w.kinds],
+                         systems=[s for w in self.workspaces for s in w.systems])
+
+    def failing(self, findings: list[Any] | None = None) -> bool:
+        return any(d.severity.rank >= self.fail_rank.get(d.span.file, 0)
+                   for d in (self.findings if findings is None else findings))
+
+
+def _checked(runs: list[_Run], select: Sequence[str] = (), ignore: Sequence[str] = (),
+             fail_on_override: str | None = None) -> _Checked:
+    """Load and lint each run with its configuration (and the command line's
+    selection and fail-on)."""
+    from loopdsl.linter import lint_with
+    from loopdsl.linter.registry import build
+    from loopdsl.model import Severity
+
+    out = _Checked()
+    for run in runs:
+        config = _with_selection(run.config, select, ignore)
+        workspace = _load(run, required=False)
+        registry = build(config)
+        out.workspaces.append(workspace)
+        out.findings += lint_with(workspace, registry)
+        out.registry = registry if out.registry is None else out.registry.union(registry)
+        rank = Severity(fail_on_override or config.fail_on).rank
+        for f in workspace.files:
+            out.fail_rank[f.path] = min(rank, out.fail_rank.get(f.path, rank))
+    out.findings.sort(key=lambda d: d.sort_key)
+    return out
 
 
 def _formatter(name: str) -> Any:
@@ -331,6 +367,140 @@ def _apply_baseline(findings: list[Any], path: Path, registry: Any,
         for code, file, element in outcome.fixed:
             click.echo(f"  fixed: {code} in {file} ({element})", err=True)
     return outcome.new, outcome.matched
+
+
+# --- diff ------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--base", "base_rev", metavar="REV",
+              help="Compare PATHS (default: the current directory) as they are at this git "
+                   "revision (a branch, tag, commit or HEAD~1) with the working tree. The "
+                   "revision is read from git's objects; nothing is checked out.")
+@click.option("--format", "-f", "fmt", default="text", show_default=True,
+              type=click.Choice(["text", "markdown", "json"]),
+              help="text for a terminal, markdown for a pull-request comment or "
+                   "$GITHUB_STEP_SUMMARY (with a Mermaid diagram of the change), json for "
+                   "programs (SPEC §13).")
+@click.option("--render", "render_fmt", type=click.Choice(["mermaid", "dot", "svg"]),
+              help="Also draw the change into -o FILE: added green, removed red and dashed, "
+                   "changed amber, the rest grey (svg needs Graphviz's `dot`).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="The file --render writes (`-` for standard output).")
+@click.option("--fail-on-new", is_flag=True,
+              help="Exit 1 when the new version has a finding the old one had not, at or "
+                   "above --fail-on.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
+              help="The lowest severity --fail-on-new counts [default: the configuration's "
+                   "fail-on, else warning].")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read settings from this file, for both versions, instead of the nearest "
+                   "one above each path.")
+def diff(paths: tuple[str, ...], base_rev: str | None, fmt: str, render_fmt: str | None,
+         output: Path | None, fail_on_new: bool, fail_on: str | None,
+         config_file: Path | None) -> None:
+    """What a change does to the design: `diff OLD NEW` compares two files or
+    folders; `diff --base REV [PATHS]...` compares PATHS at a git revision with
+    the working tree.
+
+    Nodes, flows, loops and systems added, removed and changed (matched by id:
+    a rename is a removal and an addition), loops whose status changes (closes,
+    learns, bounded, latency against budget), and the findings the change
+    brings and fixes (matched by code, file and element, not by line). Exit
+    code 0 when the diff is shown; 1 with --fail-on-new when there is a new
+    finding at or above --fail-on; 2 for a usage error, an unknown revision,
+    --base outside a git work tree, or a path found in neither version.
+    """
+    import tempfile
+
+    from loopdsl.config import anchor_of, work_tree_top
+    from loopdsl.diff import Side, compare
+    from loopdsl.loader import display_path
+
+    if (render_fmt is None) != (output is None):
+        raise click.UsageError("--render and -o go together: --render FORMAT -o FILE")
+    cwd = Path.cwd()
+
+    def keyed(base: Path, renames: dict[str, str] | None = None) -> Any:
+        def key(file: str) -> str:
+            rel = Path(os.path.relpath(os.path.normpath(cwd / file), base)).as_posix()
+            return (renames or {}).get(rel, rel)
+        return key
+
+    with tempfile.TemporaryDirectory(prefix="loopdsl-diff-") as tmp:
+        if base_rev is None:
+            if len(paths) != 2:
+                raise click.UsageError("give OLD and NEW, or --base REV [PATHS]...")
+            for p in paths:
+                if not Path(p).exists():
+                    raise UserError(f"{p}: no such file or folder")
+            old_anchor, new_anchor = anchor_of(paths[0]), anchor_of(paths[1])
+            renames = ({Path(paths[0]).name: Path(paths[1]).name}
+                       if Path(paths[0]).is_file() and Path(paths[1]).is_file() else None)
+            old_runs, new_runs = _runs([paths[0]], config_file), _runs([paths[1]], config_file)
+            old_key, new_key = keyed(old_anchor, renames), keyed(new_anchor)
+            base_name, head_name, new_base = paths[0], paths[1], new_anchor
+        else:
+            from loopdsl.revision import RevisionError, extract
+
+            wanted = list(paths) or ["."]
+            top = work_tree_top(anchor_of(wanted[0]))
+            if top is None:
+                raise UserError(f"{wanted[0]}: not in a git work tree (--base needs one)")
+            relative = []
+            for p in wanted:
+                rel = os.path.relpath(Path(p).resolve(), top)
+                if rel.startswith(".."):
+                    raise UserError(f"{p}: outside the git work tree at {top}")
+                relative.append(rel)
+            old_top = Path(tmp)
+            try:
+                extract(top, base_rev, old_top)
+            except RevisionError as e:
+                raise UserError(str(e)) from None
+            old_paths = [str(old_top / rel) for rel in relative if (old_top / rel).exists()]
+            new_paths = [p for p in wanted if Path(p).exists()]
+            for p, rel in zip(wanted, relative, strict=True):
+                if not Path(p).exists() and not (old_top / rel).exists():
+                    raise UserError(f"{p}: found neither in {base_rev} nor in the working tree")
+            old_runs = _runs(old_paths, config_file, top=old_top) if old_paths else []
+            new_runs = _runs(new_paths, config_file) if new_paths else []
+            old_key, new_key = keyed(old_top), keyed(top)
+            base_name, head_name, new_base = base_rev, "working tree", top
+        old, new = _checked(old_runs), _checked(new_runs, fail_on_override=fail_on)
+        result = compare(
+            Side(old.workspace, old.findings, old_key), Side(new.workspace, new.findings, new_key),
+            base=base_name, head=head_name,
+            file_name=lambda key: display_path(new_base / key, cwd))
+    _show_diff(result, fmt, render_fmt, output)
+    failed = fail_on_new and new.failing(result.new)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def _show_diff(result: Any, fmt: str, render_fmt: str | None, output: Path | None) -> None:
+    from loopdsl.diff import diagram, report
+
+    if fmt == "json":
+        click.echo(report.to_json(result), nl=False)
+    elif fmt == "markdown":
+        click.echo(report.to_markdown(result, diagram.to_mermaid(result)), nl=False)
+    else:
+        click.echo(report.to_text(result), nl=False)
+    if render_fmt is not None:
+        data: str | bytes
+        if render_fmt == "mermaid":
+            data = diagram.to_mermaid(result)
+        else:
+            data = diagram.to_dot(result)
+            if render_fmt == "svg":
+                from loopdsl.render.dot import GraphvizMissing, to_image
+
+                try:
+                    data = to_image(data, "svg")
+                except GraphvizMissing as e:
+                    raise UserError(str(e)) from None
+        _emit(data, output, announce=True)
 
 
 # --- rules / explain -------------------------------------------------------------

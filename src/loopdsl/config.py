@@ -52,16 +52,16 @@ class Config(BaseModel):
         defaults path inspects each factory's signature."""
         return trusted(cls)
 
-    def root_for(self, anchor: Path) -> Path:
+    def root_for(self, anchor: Path, top: Path | None = None) -> Path:
         """Where imports of the files at ``anchor`` (a folder) must stay: ``root``,
         else this configuration's folder, else the top of the git work tree
-        holding ``anchor``, else ``anchor`` itself."""
+        holding ``anchor`` (``top`` when the caller knows it), else ``anchor``."""
         if self.root is not None:
             return self.root
         if self.source is not None:
             return self.source.parent
         anchor = anchor.resolve()
-        return work_tree_top(anchor) or anchor
+        return top or work_tree_top(anchor) or anchor
 
 
 CONFIG_KEYS = sorted(
@@ -84,10 +84,15 @@ def work_tree_top(folder: Path) -> Path | None:
     return None
 
 
-def find_config(start: Path | None = None) -> Path | None:
-    """The nearest loopdsl.toml, or pyproject.toml with [tool.loopdsl], upwards."""
+def find_config(start: Path | None = None, top: Path | None = None) -> Path | None:
+    """The nearest loopdsl.toml, or pyproject.toml with [tool.loopdsl], upwards
+    (no higher than ``top`` when given)."""
     here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
+    folders = (here, *here.parents)
+    if top is not None:
+        top = top.resolve()
+        folders = tuple(f for f in folders if f == top or top in f.parents)
+    for folder in folders:
         candidate = folder / "loopdsl.toml"
         if candidate.is_file():
             return candidate

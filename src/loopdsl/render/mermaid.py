@@ -35,6 +35,11 @@ def text(value: str) -> str:
     return _SPECIAL.sub(one, value)
 
 
+def node_shape(role: Role | None) -> tuple[str, str]:
+    """The brackets that give a node of this role its shape."""
+    return _SHAPES.get(role, ('["', '"]')) if role else ('["', '"]')
+
+
 def to_mermaid(workspace: Workspace, *, loop: str | None = None,
                findings: list[Diagnostic] | None = None, direction: str = "LR") -> str:
     """A Mermaid flowchart for the workspace (or one loop); deterministic."""
@@ -74,7 +79,7 @@ def to_mermaid(workspace: Workspace, *, loop: str | None = None,
 
 def _node(vn: ViewNode) -> str:
     node = vn.node
-    open_, close = _SHAPES.get(node.role, ('["', '"]')) if node.role else ('["', '"]')
+    open_, close = node_shape(node.role)
     second = f"«{node.kind}»" if node.label == node.id else f"{node.id} «{node.kind}»"
     label = f"{text(node.label)}<br/><small>{text(second)}</small>"
     css = node.role.value if node.role else "unknown"
