@@ -88,6 +88,7 @@ HOSTILE = [
     "two\nlines",
     "emoji 🧠🔁 and ü",
     "%% not a comment #1; & more",
+    "%%{init: {'fontFamily': 'x;background-image:url(http://evil.example/b.png)'}}%%",
     "click n0 callback",
     "]]> <!-- x --> <script>alert(1)</script>",
     "subgraph end style",

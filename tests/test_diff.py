@@ -246,6 +246,8 @@ def test_hostile_labels_stay_literal(run, write):
     table = [line for line in md.splitlines() if line.startswith("| node `s.c`")]
     assert len(table) == 1 and table[0].count(" | ") == 2  # no cell added by a '|'
     assert "<b>" not in md and "`tick`" not in md
+    mermaid = md[md.index("```mermaid"):]
+    assert "%%{" not in mermaid and "<b>" not in mermaid and "`tick`" not in mermaid
 
 
 @pytest.mark.slow

@@ -1,8 +1,9 @@
 """Mermaid ``flowchart`` text for the view, for Markdown on GitHub and GitLab.
 
 Node ids are synthetic; every user string is a quoted label in which ``"``,
-``#``, ``<``, ``>``, ``&`` and the word ``end`` are entity codes, so no
-label can end a block, start a comment or inject markup.
+``#``, ``<``, ``>``, ``&``, ``%``, ``{``, ``}`` and the word ``end`` are
+entity codes, so no label can end a block, start a comment, smuggle in a
+``%%{init}%%`` directive or inject markup.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ _SHAPES = {Role.CONTEXT: ('[/"', '"/]'), Role.MODEL: ('("', '")'),
            Role.INTERFACE: ('["', '"]'), Role.FEEDBACK: ('{{"', '"}}')}
 # A backtick is coded too, so no label can close a Markdown code fence.
 _ENTITIES = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "&": "#amp;",
-             "\\": "#92;", "`": "#96;"}
-_SPECIAL = re.compile(r'["#<>&\\`]|end|\r\n|\r|\n')
+             "\\": "#92;", "`": "#96;", "%": "#37;", "{": "#123;", "}": "#125;"}
+_SPECIAL = re.compile(r'["#<>&\\`%{}]|end|\r\n|\r|\n')
 
 
 def text(value: str) -> str:
