@@ -125,11 +125,15 @@ def test_missing_path_message_is_one_line(run):
 def test_unreadable_file_exits_2(run, write, monkeypatch):
     write("secret.loop", CLEAN)
 
-    def denied(self):
-        raise PermissionError(13, "Permission denied")
+    real_open = os.open
 
-    # chmod cannot stop root, who runs CI; refuse the read itself instead.
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    def denied(path, *args, **kw):
+        if str(path).endswith("secret.loop"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kw)
+
+    # chmod cannot stop root, who runs CI; refuse the open itself instead.
+    monkeypatch.setattr(os, "open", denied)
     result = run("check", "secret.loop")
     assert result.exit_code == 2
     assert result.stderr == "loopdsl: error: secret.loop: Permission denied\n"

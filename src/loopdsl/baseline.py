@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from loopdsl.linter.registry import Registry
 
 VERSION = 1
+MAX_COUNT = 1_000_000  # repeats of one finding: more is a corrupt file, not a design
 Key = tuple[str, str, str]
 
 
@@ -31,7 +32,7 @@ class Outcome:
 
     new: list[Diagnostic]  # not in the baseline: these count
     matched: int  # let pass by the baseline
-    fixed: list[Key]  # entries nothing matched any more (one per missing occurrence)
+    fixed: list[tuple[Key, int]]  # entries nothing matched any more, with how many times
 
 
 def _key(d: Diagnostic, folder: Path, cwd: Path) -> Key:
@@ -62,9 +63,14 @@ def parse(text: str, where: str, registry: Registry | None = None) -> Counter[Ke
             rule = registry.lookup(code) if registry is not None else None
             key = (rule.code if rule is not None else code, str(entry["file"]),
                    str(entry["element"]))
-            counts[key] += int(entry.get("count", 1))
+            count = entry.get("count", 1)
+            if type(count) is not int or not 1 <= count <= MAX_COUNT:
+                raise ValueError(f"'count' must be a whole number from 1 to {MAX_COUNT:,}")
+            counts[key] += count
         return counts
-    except (ValueError, KeyError, TypeError, AttributeError) as e:
+    except RecursionError:
+        raise BaselineError(f"{where}: not a valid baseline file (nested too deeply)") from None
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as e:
         raise BaselineError(f"{where}: not a valid baseline file ({e})") from None
 
 
@@ -79,5 +85,5 @@ def apply(findings: list[Diagnostic], recorded: Counter[Key], folder: Path,
             left[key] -= 1
         else:
             new.append(d)
-    fixed = sorted(k for k, n in left.items() for _ in range(n))
+    fixed = sorted((k, n) for k, n in left.items() if n > 0)
     return Outcome(new, len(findings) - len(new), fixed)

@@ -10,9 +10,7 @@ traceback only when ``LOOPDSL_DEBUG=1``).
 from __future__ import annotations
 
 import os
-import stat
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -137,7 +135,10 @@ def _load(run: _Run, *, required: bool = True) -> Any:
     """The workspace of a run; with ``required``, no .loop file is an error."""
     from loopdsl.loader import load
 
-    workspace = load(run.paths, root=run.root, exclude=run.config.exclude)
+    skipped: list[str] = []
+    workspace = load(run.paths, root=run.root, exclude=run.config.exclude, skipped=skipped)
+    for line in skipped:
+        click.echo(f"loopdsl: warning: {line}", err=True)
     if required and not workspace.files:
         raise UserError(f"no .loop files found in {', '.join(run.paths)}")
     return workspace
@@ -154,48 +155,36 @@ def _design(file: str, config_file: Path | None) -> tuple[Any, Any, list[Any]]:
     return registry, workspace, _require_clean(workspace, registry)
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``path`` through a temporary file and a rename: never half written.
+def write_atomic(path: Path, data: str | bytes, *, inputs: Sequence[Path] = (),
+                 expect: bytes | None = None) -> None:
+    """Write ``path`` safely (see ``loopdsl.files.write``), refusing a path that
+    is one of the run's ``inputs``: an output never replaces the design."""
+    from loopdsl.files import same_file, write
 
-    The file keeps the mode it had (``fmt`` rewrites the user's files); a new
-    one gets what ``open`` would give it, not the temporary file's 0600.
-    """
-    folder = path.parent if str(path.parent) else Path(".")
+    for source in inputs:
+        if path.exists() and same_file(path, source):
+            raise UserError(f"refusing to write {path}: it is an input of this run "
+                            "(choose another output with -o)")
     raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        mode = 0o666 & ~_umask()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        write(path, raw, expect=expect)
     except OSError as e:
         raise UserError(f"{path}: cannot write: {e.strerror or e}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise UserError(f"{path}: cannot write: {e.strerror or e}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)  # the only way to read it is to set it
-    os.umask(mask)
-    return mask
+def _inputs(workspace: Any, *more: Path | None) -> list[Path]:
+    """The files a run read: the workspace's and, say, its configuration."""
+    cwd = Path.cwd()
+    return [cwd / f.path for f in workspace.files] + [p for p in more if p is not None]
 
 
-def _emit(data: str | bytes, output: Path | None, announce: bool = False) -> None:
-    """Write ``data`` to ``output`` (atomically), or to stdout for None or ``-``."""
+def _emit(data: str | bytes, output: Path | None, announce: bool = False, *,
+          inputs: Sequence[Path] = ()) -> None:
+    """Write ``data`` to ``output``, or to stdout for None or ``-``."""
     if output is None or str(output) == "-":
         click.echo(data, nl=False)  # bytes go to the binary stream as they are
         return
-    write_atomic(output, data)
+    write_atomic(output, data, inputs=inputs)
     if announce:
         click.echo(f"wrote {output}", err=True)
 
@@ -264,7 +253,8 @@ def check(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tup
         from loopdsl import baseline
 
         folder = write_baseline.resolve().parent
-        write_atomic(write_baseline, baseline.dump(findings, folder, Path.cwd()))
+        write_atomic(write_baseline, baseline.dump(findings, folder, Path.cwd()),
+                     inputs=_inputs(checked.workspace, baseline_file))
         click.echo(f"loopdsl: recorded {len(findings)} findings in {write_baseline}", err=True)
         sys.exit(EXIT_OK)
     baselined = 0
@@ -350,8 +340,10 @@ def _apply_baseline(findings: list[Any], path: Path, registry: Any,
                     quiet: bool) -> tuple[list[Any], int]:
     from loopdsl import baseline
 
+    from loopdsl.files import read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except OSError as e:
         raise UserError(f"{path}: cannot read baseline: {e.strerror or e}") from None
     except UnicodeDecodeError:
@@ -362,10 +354,12 @@ def _apply_baseline(findings: list[Any], path: Path, registry: Any,
         raise UserError(str(e)) from None
     outcome = baseline.apply(findings, recorded, path.resolve().parent, Path.cwd())
     if outcome.fixed and not quiet:
-        click.echo(f"loopdsl: {len(outcome.fixed)} baseline entries no longer match "
+        total = sum(n for _, n in outcome.fixed)
+        click.echo(f"loopdsl: {total} baseline entries no longer match "
                    f"(fixed); rewrite {path} with --write-baseline to tidy it:", err=True)
-        for code, file, element in outcome.fixed:
-            click.echo(f"  fixed: {code} in {file} ({element})", err=True)
+        for (code, file, element), n in outcome.fixed:
+            times = f" ({n} times)" if n > 1 else ""
+            click.echo(f"  fixed: {code} in {file} ({element}){times}", err=True)
     return outcome.new, outcome.matched
 
 
@@ -500,7 +494,8 @@ def _show_diff(result: Any, fmt: str, render_fmt: str | None, output: Path | Non
                     data = to_image(data, "svg")
                 except GraphvizMissing as e:
                     raise UserError(str(e)) from None
-        _emit(data, output, announce=True)
+        _emit(data, output, announce=True, inputs=_inputs(result.old) + _inputs(
+            result.new_workspace))
 
 
 # --- rules / explain -------------------------------------------------------------
@@ -563,7 +558,7 @@ def export(file: str, output: Path | None, config_file: Path | None) -> None:
     LD006) nothing is written: the errors are printed on stderr, exit code 1.
     """
     _, workspace, _ = _design(file, config_file)
-    _emit(workspace.model_dump_json(indent=2) + "\n", output)
+    _emit(workspace.model_dump_json(indent=2) + "\n", output, inputs=_inputs(workspace))
 
 
 def _require_clean(workspace: Any, registry: Any) -> list[Any]:
@@ -632,7 +627,7 @@ def render(file: str, fmt: str, output: Path | None, loop_id: str | None, findin
     except ViewError as e:
         raise UserError(str(e)) from None
     _emit(data, output or _beside(file, {"mermaid": ".mmd"}.get(fmt, f".{fmt}")),
-          announce=True)
+          announce=True, inputs=_inputs(workspace))
 
 
 @cli.command()
@@ -670,7 +665,7 @@ def doc(file: str, fmt: str, output: Path | None, config_file: Path | None) -> N
         text = to_html(review)
     else:
         text = to_markdown(review)
-    _emit(text, output or _beside(file, f".{fmt}"), announce=True)
+    _emit(text, output or _beside(file, f".{fmt}"), announce=True, inputs=_inputs(workspace))
 
 
 @cli.command()
@@ -715,7 +710,7 @@ def gen(file: str, target: str, out_dir: Path, force: bool, check: bool,
         if path.exists() and not (regenerated or force):
             click.echo(f"kept {path} (yours; --force replaces it)", err=True)
             continue
-        write_atomic(path, text)
+        write_atomic(path, text, inputs=_inputs(workspace))
         click.echo(f"wrote {path}", err=True)
 
 
@@ -736,15 +731,21 @@ def fmt(paths: tuple[str, ...], check: bool, diff: bool, config_file: Path | Non
     """
     import difflib
 
+    from loopdsl.files import read_bytes
     from loopdsl.formatter import FormatError, format_text
     from loopdsl.loader import discover
 
     changed, broken = [], []
+    skipped: list[str] = []
     files = [path for run in _runs(paths, config_file)
-             for path in discover(run.paths, root=run.root, exclude=run.config.exclude)]
+             for path in discover(run.paths, root=run.root, exclude=run.config.exclude,
+                                  skipped=skipped)]
+    for line in skipped:
+        click.echo(f"loopdsl: warning: {line}", err=True)
     for path in dict.fromkeys(files):
         try:
-            original = path.read_bytes().decode("utf-8")
+            raw = read_bytes(path)
+            original = raw.decode("utf-8")
         except OSError as e:
             raise UserError(f"{path}: {e.strerror or e}") from None
         except UnicodeDecodeError:
@@ -766,8 +767,16 @@ def fmt(paths: tuple[str, ...], check: bool, diff: bool, config_file: Path | Non
                 fromfile=f"{path} (original)", tofile=f"{path} (formatted)")), nl=False)
         elif check:
             click.echo(f"would reformat {path}")
+        elif not os.stat(path).st_mode & 0o222:
+            broken.append(path)  # even root: the user marked it read-only
+            click.echo(f"{path}: read-only; left as it is", err=True)
         else:
-            write_atomic(path, formatted)
+            try:
+                write_atomic(path, formatted, expect=raw)
+            except UserError as e:
+                broken.append(path)
+                click.echo(str(e.message), err=True)
+                continue
             click.echo(f"reformatted {path}", err=True)
     if check or diff:
         sys.exit(EXIT_FINDINGS if changed or broken else EXIT_OK)

@@ -103,12 +103,14 @@ def find_config(start: Path | None = None, top: Path | None = None) -> Path | No
 
 
 def _has_tool_section(path: Path) -> bool:
+    from loopdsl.files import read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
         if "loopdsl" not in text:  # most pyproject.toml files: no need to parse
             return False
         data = tomllib.loads(text)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return False  # someone else's broken pyproject is not our configuration
     return isinstance(data.get("tool"), dict) and "loopdsl" in data["tool"]
 
@@ -133,14 +135,18 @@ def load_config(path: Path | None, *, search: bool = True, **overrides: Any) -> 
 
 def read_toml(path: Path, error: type[Exception]) -> dict[str, Any]:
     """A TOML file as a dict; any problem is ``error`` with a one-line message."""
+    from loopdsl.files import read_text
+
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(read_text(path, cap=1 << 20))
     except OSError as e:
         raise error(f"{path}: cannot read: {e.strerror or e}") from None
     except UnicodeDecodeError:
         raise error(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
         raise error(f"{path}: invalid TOML: {e}") from None
+    except RecursionError:
+        raise error(f"{path}: invalid TOML: nested too deeply") from None
 
 
 def _read(path: Path) -> dict[str, Any]:

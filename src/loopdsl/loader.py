@@ -11,16 +11,18 @@ import contextlib
 import fnmatch
 import gc
 import os
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from loopdsl.diagnostics import structural
+from loopdsl.files import MAX_BYTES, FileProblem, read_bytes
 from loopdsl.model import Diagnostic, Span, Workspace
 from loopdsl.resolve import ParsedSource, resolve, span_of
 from loopdsl.syntax import ast
 from loopdsl.syntax.parser import parse
 
-MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_FILE_BYTES = MAX_BYTES
 
 
 class LoadError(Exception):
@@ -50,13 +52,15 @@ def load(
     *,
     root: str | os.PathLike[str] | None = None,
     exclude: Sequence[str] = (),
+    skipped: list[str] | None = None,
 ) -> Workspace:
     """Load the named files and folders (folders are searched for ``*.loop``).
 
     ``root`` bounds what imports may read (default: the top of the git work
     tree holding the first path, else that path's folder, as SPEC §4 says
     when no configuration names one); ``exclude`` holds globs matched against
-    paths relative to the root and against file and folder names.
+    paths relative to the root and against file and folder names; what a
+    folder search passes over is described in ``skipped``.
     """
     from loopdsl.config import anchor_of, work_tree_top
 
@@ -69,7 +73,7 @@ def load(
         root_path = Path(root)
     loader = _Loader(cwd, root_path)
     with paused_gc():
-        for file in discover(paths, root=root_path, exclude=exclude):
+        for file in discover(paths, root=root_path, exclude=exclude, skipped=skipped):
             loader.add(file)
         return loader.finish()
 
@@ -89,13 +93,21 @@ def discover(
     *,
     root: Path,
     exclude: Sequence[str] = (),
+    skipped: list[str] | None = None,
 ) -> list[Path]:
-    """The ``.loop`` files named by ``paths``, folders searched in sorted order."""
+    """The ``.loop`` files named by ``paths``, folders searched in sorted order.
+
+    A folder search takes regular files only, and no symlink that leads out of
+    the workspace root (a design in a pull request must not make CI print
+    ``/proc/self/environ``); each one passed over is described in ``skipped``.
+    A folder that cannot be read is a ``LoadError``: a check must not pass
+    without reading what it was asked to.
+    """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(_walk(path, root, exclude))
+            found.extend(_walk(path, root, exclude, skipped if skipped is not None else []))
         elif path.is_file():
             found.append(path)
         elif path.exists():
@@ -105,15 +117,40 @@ def discover(
     return found
 
 
-def _walk(folder: Path, root: Path, exclude: Sequence[str]) -> list[Path]:
+def _walk(folder: Path, root: Path, exclude: Sequence[str], skipped: list[str]) -> list[Path]:
+    def unreadable(e: OSError) -> None:
+        raise LoadError(f"{e.filename}: cannot read folder: {e.strerror or e}")
+
+    real_root = Path(os.path.realpath(root))
     files: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(folder):
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable):
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames
                              if not d.startswith(".") and not _excluded(here / d, root, exclude))
-        files.extend(here / f for f in sorted(filenames)
-                     if f.endswith(".loop") and not _excluded(here / f, root, exclude))
+        for name in sorted(filenames):
+            path = here / name
+            if not name.endswith(".loop") or _excluded(path, root, exclude):
+                continue
+            why = _unusable(path, real_root)
+            if why:
+                skipped.append(f"{path}: {why}")
+            else:
+                files.append(path)
     return files
+
+
+def _unusable(path: Path, real_root: Path) -> str | None:
+    """Why a file found in a folder is not read, if it is not."""
+    try:
+        if path.is_symlink():
+            real = Path(os.path.realpath(path))
+            if real != real_root and real_root not in real.parents:
+                return "a symlink to a file outside the workspace root; not read"
+        if not stat.S_ISREG(path.stat().st_mode):
+            return "not a regular file; not read"
+    except OSError as e:
+        return f"cannot be read ({e.strerror or e}); not read"
+    return None
 
 
 def _excluded(path: Path, root: Path, patterns: Sequence[str]) -> bool:
@@ -179,11 +216,15 @@ class _Loader:
               imported_by: tuple[str, ast.Import] | None) -> str | None:
         """The file's text, or None after reporting why it cannot be had."""
         try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                self._file_problem(shown, f"file is larger than {MAX_FILE_BYTES >> 20} MiB")
+            data = read_bytes(path, MAX_FILE_BYTES)
+        except FileProblem as e:
+            if str(e).startswith("larger"):
+                self._file_problem(shown, f"file is {e}")
                 return None
-            data = path.read_bytes()
+            if imported_by is None:
+                raise LoadError(f"{shown}: {e}") from None
+            self._import_problem(imported_by, f"cannot read '{imported_by[1].path}': {e}")
+            return None
         except OSError as e:
             if imported_by is None:
                 raise LoadError(f"{shown}: {e.strerror or e}") from None
