@@ -385,3 +385,20 @@ def test_check_of_an_empty_folder_warns_and_passes(run, tmp_path):
     (tmp_path / "empty").mkdir()
     result = run("check", "empty")
     assert result.exit_code == 0 and "no .loop files found" in result.stderr
+
+
+def test_a_cache_others_can_write_is_neither_read_nor_written(tmp_path):
+    shared = tmp_path / "shared-cache"
+    shared.mkdir()
+    os.chmod(shared, 0o777)  # anybody could plant a pickle here
+    planted = shared / "planted.pickle"
+    planted.write_bytes(b"not a pickle of ours")
+    env = {**os.environ, "LOOPDSL_CACHE_DIR": str(shared)}
+    (tmp_path / "ok.loop").write_text(CLEAN)
+    assert subprocess_run("check", "ok.loop", cwd=tmp_path, env=env).returncode == 0
+    assert sorted(p.name for p in shared.iterdir()) == ["planted.pickle"]
+    from loopdsl.cache import private
+
+    os.chmod(shared, 0o700)
+    os.chmod(planted, 0o666)
+    assert private(shared) and not private(planted)  # others may write it: not loaded

@@ -69,9 +69,9 @@ def test_suppression_comments_stay_on_their_line():
     before = [(d.code, d.message) for d in lint(loads(text))]
     out = format_text(text)
     assert "  interface ui  # loopdsl: ignore[open-loop]" in out
-    # The comment after old's block was on the block's last line, not old's: it
-    # suppressed nothing there (LD007) and still suppresses nothing after.
-    assert "  }  # loopdsl: ignore[LD108, LD102]" in out
+    # The comment after old's block shares its line with the attribute `b`: laid
+    # out anew, `b` would leave that line, so the statement is kept as written.
+    assert "  interface old { a: 1,\n    b: 2 }   # loopdsl: ignore[LD108, LD102]\n" in out
     after = [(d.code, d.message) for d in lint(loads(out))]
     assert after == before
     assert [c for c, _ in after] == ["LD111", "LD102", "LD108", "LD007", "LD007"]

@@ -3,8 +3,11 @@ text at all only ever yields diagnostics."""
 
 from __future__ import annotations
 
+import collections
+import re
+
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import LOOP_TEXT
@@ -118,3 +121,34 @@ def test_no_finding_is_reported_twice(text):
 
     seen = [(d.code, d.span, d.message) for d in lint(loads(text))]
     assert len(seen) == len(set(seen)), text
+
+
+_DIRECTIVES = ["  # loopdsl: ignore[LD108]", "  # loopdsl: ignore[LD201, LD107]",
+               "  # loopdsl: ignore", "  # note", "  # loopdsl: ignore[LD111]"]
+
+
+def _unlined(findings) -> collections.Counter:
+    """Findings without their positions (and positions inside messages)."""
+    return collections.Counter(
+        (d.code, d.severity, d.element, re.sub(r"\d+:\d+(:\d+)?", "", d.message))
+        for d in findings)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.filter_too_much])
+@given(LOOP_TEXT, st.lists(st.tuples(st.integers(0, 60), st.sampled_from(_DIRECTIVES)),
+                           max_size=6))
+def test_fmt_never_changes_what_lint_reports(text, comments):
+    from loopdsl import lint
+    from loopdsl.formatter import FormatError, format_text
+
+    lines = text.split("\n")
+    for at, comment in comments:
+        if lines and "#" not in lines[at % len(lines)]:
+            lines[at % len(lines)] += comment
+    text = "\n".join(lines)
+    try:
+        formatted = format_text(text)
+    except FormatError:
+        assume(False)
+    assert _unlined(lint(loads(formatted))) == _unlined(lint(loads(text))), (text, formatted)

@@ -2,7 +2,9 @@
 does not redo work that only changes when loopdsl or its data files do.
 
 The folder is the platform's user cache folder (``LOOPDSL_CACHE_DIR``
-overrides it), created private (0700), never the shared temporary folder.
+overrides it), created private (0700), never the shared temporary folder;
+a folder or file that another user owns or may write is neither read nor
+written (its pickles could run code).
 Everything in it is keyed by a hash of what it was built from, and a file
 that cannot be read is simply rebuilt.
 """
@@ -35,7 +37,20 @@ def cache_dir() -> Path | None:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError:
         return None
-    return folder if os.access(folder, os.W_OK) else None
+    return folder if os.access(folder, os.W_OK) and private(folder) else None
+
+
+def private(path: Path) -> bool:
+    """Owned by this user and writable by nobody else: what is loaded from the
+    cache are pickles, which run code, so nobody else may have planted them.
+    (Windows has no such modes; its per-user folder is private already.)"""
+    if not hasattr(os, "getuid"):
+        return True
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022 and not os.path.islink(path)
 
 
 def cached(name: str, build: Callable[[], T]) -> T:
@@ -45,9 +60,10 @@ def cached(name: str, build: Callable[[], T]) -> T:
         return build()
     path = folder / name
     try:
-        with path.open("rb") as f:
-            value: T = pickle.load(f)
-        return value
+        if private(path):
+            with path.open("rb") as f:
+                value: T = pickle.load(f)
+            return value
     except Exception:  # missing, truncated or from another version: rebuild it
         pass
     value = build()

@@ -339,7 +339,6 @@ def _report_options(sources: dict[str, str], **kw: Any) -> Any:
 def _apply_baseline(findings: list[Any], path: Path, registry: Any,
                     quiet: bool) -> tuple[list[Any], int]:
     from loopdsl import baseline
-
     from loopdsl.files import read_text
 
     try:
@@ -517,9 +516,10 @@ def rules(fmt: str, config_file: Path | None) -> None:
     """
     from loopdsl.linter.catalog import to_json, to_markdown, to_table
     from loopdsl.linter.registry import build
+    from loopdsl.printable import printable
 
     render = {"table": to_table, "json": to_json, "markdown": to_markdown}[fmt]
-    click.echo(render(build(_config(config_file))), nl=False)
+    click.echo(printable(render(build(_config(config_file)))), nl=False)
 
 
 @cli.command()
@@ -539,7 +539,9 @@ def explain(rule: str, config_file: Path | None) -> None:
         hint = registry.suggest(rule)
         raise UserError(f"unknown rule '{rule}'" + (f"; {hint}" if hint else "")
                         + " (see `loopdsl rules`)")
-    click.echo(explain_text(match, registry), nl=False)
+    from loopdsl.printable import printable
+
+    click.echo(printable(explain_text(match, registry)), nl=False)
 
 
 # --- export / schema -----------------------------------------------------------
@@ -558,7 +560,10 @@ def export(file: str, output: Path | None, config_file: Path | None) -> None:
     LD006) nothing is written: the errors are printed on stderr, exit code 1.
     """
     _, workspace, _ = _design(file, config_file)
-    _emit(workspace.model_dump_json(indent=2) + "\n", output, inputs=_inputs(workspace))
+    from loopdsl.printable import json_safe
+
+    _emit(json_safe(workspace.model_dump_json(indent=2)) + "\n", output,
+          inputs=_inputs(workspace))
 
 
 def _require_clean(workspace: Any, registry: Any) -> list[Any]:

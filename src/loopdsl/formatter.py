@@ -14,6 +14,8 @@ comments stay on the line they suppress.
 from __future__ import annotations
 
 import bisect
+import re
+import textwrap
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -41,7 +43,7 @@ def format_text(text: str) -> str:
         raise FormatError(f"line {first.line}, column {first.column}: {first.message}")
     root = _Stmt(start=0, end=10**9, pos=-1, head="", kind="file",
                  children=[_statement(item) for item in tree.items])
-    _attach(root, [_Comment(t, _alone(text, t)) for t in tree.comments])
+    _attach(root, [_Comment(t, _alone(text, t)) for t in tree.comments], text)
     lines: list[str] = []
     for i, child in enumerate(root.children or []):
         lines += _emit(child, "", first=i == 0)
@@ -137,6 +139,11 @@ class _Stmt:
     dangling: list[str] = field(default_factory=list)  # comments before the '}'
     blank_before: bool = False
     first_line: int = 0  # of the statement or its leading comments
+    id_line: int = 0  # where its id stands (findings point there); 0: its first line
+    end_pos: int = 0  # offset just after its last token
+    head_end: int = 0  # the line of its head's last token (before any block)
+    verbatim: str | None = None  # written as it stands (see _keep_directive_lines)
+    skip: bool = False  # part of an earlier statement's verbatim text
 
 
 def _line(tok: Token) -> int:
@@ -152,6 +159,38 @@ def _end_line(tok: Token) -> int:
 
 
 def _statement(item: object) -> _Stmt:
+    stmt = _statement_of(item)
+    last = _last_token(item)
+    stmt.end_pos = int(last.end_pos if last.end_pos is not None else stmt.pos)
+    stmt.head_end = _head_end(item, stmt)
+    return stmt
+
+
+def _head_end(item: object, stmt: _Stmt) -> int:
+    label = getattr(item, "label", None)
+    if isinstance(label, ast.Label):
+        return _end_line(label.token)
+    if isinstance(item, ast.NodeDecl | ast.LoopDecl | ast.SystemDecl):
+        return _end_line(item.id)
+    if isinstance(item, ast.KindDecl):
+        return _end_line(item.base)
+    if isinstance(item, ast.FlowChain):
+        return _end_line(item.refs[-1].parts[-1])
+    return stmt.end
+
+
+def _last_token(item: object) -> Token:
+    if isinstance(item, ast.Import):
+        return item.token
+    if isinstance(item, ast.Attr):
+        return item.value.end
+    if isinstance(item, ast.LoopDecl | ast.SystemDecl):
+        return item.close
+    assert isinstance(item, ast.KindDecl | ast.NodeDecl | ast.FlowChain)
+    return item.end
+
+
+def _statement_of(item: object) -> _Stmt:
     if isinstance(item, ast.Import):
         return _Stmt(_line(item.start), _end_line(item.token), _pos(item.start),
                      f"import {quote(item.path, block=False)}", "line")
@@ -161,11 +200,11 @@ def _statement(item: object) -> _Stmt:
     if isinstance(item, ast.KindDecl):
         head = f"kind {item.name}: {item.base}{_label(item.label)}"
         return _with_attrs(_Stmt(_line(item.start), _end_line(item.end), _pos(item.start),
-                                 head, "attrs"), item.attrs)
+                                 head, "attrs", id_line=_line(item.name)), item.attrs)
     if isinstance(item, ast.NodeDecl):
         head = f"{item.kind} {item.id}{_label(item.label)}"
         return _with_attrs(_Stmt(_line(item.kind), _end_line(item.end), _pos(item.kind),
-                                 head, "attrs"), item.attrs)
+                                 head, "attrs", id_line=_line(item.id)), item.attrs)
     if isinstance(item, ast.FlowChain):
         head = " -> ".join(r.text for r in item.refs) + _label(item.label)
         first = item.refs[0].parts[0]
@@ -175,7 +214,7 @@ def _statement(item: object) -> _Stmt:
         word = "loop" if isinstance(item, ast.LoopDecl) else "system"
         head = f"{word} {item.id}{_label(item.label)}"
         return _Stmt(_line(item.start), _end_line(item.close), _pos(item.start), head, "body",
-                     children=[_statement(x) for x in item.body])
+                     children=[_statement(x) for x in item.body], id_line=_line(item.id))
     raise TypeError(f"unexpected syntax node {type(item).__name__}")
 
 
@@ -190,7 +229,61 @@ def _alone(text: str, tok: Token) -> bool:
     return not text[start : tok.start_pos].strip()
 
 
-def _attach(parent: _Stmt, comments: list[_Comment]) -> None:
+_DIRECTIVE = re.compile(r"#\s*loopdsl:", re.IGNORECASE)
+
+
+def _keep_directive_lines(children: list[_Stmt], comments: list[_Comment],
+                          holders: list[int | None], text: str) -> set[int]:
+    """Statements whose lines a suppression directive shares with more than its
+    own simple statement on one line (several statements on the line, or one
+    statement spread over lines) are kept as written: laid out anew, tokens
+    would change lines and the directive what it suppresses. Returns the
+    positions of the comments the kept text holds."""
+    kept: set[int] = set()
+    for c, holder in zip(comments, holders, strict=True):
+        if holder is None or c.alone or not _DIRECTIVE.search(c.text):
+            continue
+        first = last = holder
+        while first > 0 and children[first - 1].end == children[first].start:
+            first -= 1
+        while last + 1 < len(children) and children[last + 1].start == children[last].end:
+            last += 1
+        group = children[first : last + 1]
+        if len(group) == 1 and not _moves_tokens_off(group[0], c.line):
+            continue
+        if any(ch.verbatim is not None or ch.skip for ch in group):
+            continue
+        # The statements as written, and a comment right after the last of them.
+        stop = group[-1].end_pos
+        line_end = text.find("\n", stop)
+        rest = text[stop : len(text) if line_end == -1 else line_end]
+        if re.match(r"\s*,?\s*#", rest):  # an attribute's ',' may stand before it
+            stop += len(rest)
+        group[0].verbatim = text[group[0].pos : stop].rstrip()
+        for ch in group[1:]:
+            ch.skip = True
+        kept.update(x.pos for x in comments if group[0].pos <= x.pos < stop)
+    return kept
+
+
+def _moves_tokens_off(stmt: _Stmt, line: int) -> bool:
+    """Would the canonical layout take a token that can carry a finding off
+    ``line``, or bring one onto it? (A statement on its own, with a directive
+    comment on ``line``.)"""
+    kids = stmt.children or []
+    on_kid = any(k.start <= line <= k.end for k in kids)
+    if stmt.start == stmt.end:  # one line: a block on it may be spread out
+        return bool(kids)
+    if stmt.children is None:  # a simple statement over lines is joined into one
+        return True
+    if stmt.kind != "body" and stmt.head_end != stmt.start and line <= stmt.head_end:
+        return True  # a head over lines is joined into one (a system's or a loop's
+        # carries findings at its id only, and a comment there stays beside it)
+    # The head's line, or the '}' line, shared with a statement of the block.
+    return on_kid and line in (stmt.start, stmt.head_end, stmt.end)
+
+
+def _attach(parent: _Stmt, comments: list[_Comment], text: str) -> None:
     """Give each comment to the statement it belongs to (see the module docstring)."""
     children = parent.children or []
     inner: dict[int, list[_Comment]] = {}
@@ -199,20 +292,31 @@ def _attach(parent: _Stmt, comments: list[_Comment]) -> None:
     # comment, never a scan of every statement).
     positions = [ch.pos for ch in children]
     starts = [ch.start for ch in children]
+    holders: list[int | None] = []
     for c in comments:
         before = bisect.bisect_left(positions, c.pos) - 1
-        holder = before if before >= 0 and (
-            children[before].start <= c.line <= children[before].end) else None
+        holders.append(before if before >= 0 and (
+            children[before].start <= c.line <= children[before].end) else None)
+    kept = _keep_directive_lines(children, comments, holders, text)
+    for c, holder in zip(comments, holders, strict=True):
+        if c.pos in kept:
+            continue
         if holder is not None:
             ch = children[holder]
-            if ch.children is None:
+            header = ch.children[0].start if ch.children else ch.end
+            if not c.alone and c.line < header and c.line != (ch.id_line or ch.start):
+                # On a line of a statement's head spread over several lines, but
+                # not its id's: it suppressed nothing there, and must not come
+                # to stand beside the id, where it would.
+                ch.leading.append(c.text)
+            elif ch.children is None:
                 # No block: a comment after its last line stays there (even when
                 # a value spans lines); one inside moves before the statement.
                 if not c.alone and c.line == ch.end and not ch.trailing:
                     ch.trailing = c.text
                 else:
                     ch.leading.append(c.text)
-            elif not c.alone and c.line == ch.start and not ch.trailing:
+            elif not c.alone and c.line == (ch.id_line or ch.start) and not ch.trailing:
                 ch.trailing = c.text
             elif not c.alone and c.line == ch.end:
                 ch.closing = c.text
@@ -231,7 +335,7 @@ def _attach(parent: _Stmt, comments: list[_Comment]) -> None:
             else:
                 parent.dangling.append(c.text)
     for i, ch in enumerate(children):
-        _attach(ch, inner.get(i, []))
+        _attach(ch, inner.get(i, []), text)
         ch.first_line = min(ch.first_line or ch.start, ch.start)
     previous_end = None
     for ch in children:
@@ -240,8 +344,18 @@ def _attach(parent: _Stmt, comments: list[_Comment]) -> None:
 
 
 def _emit(stmt: _Stmt, indent: str, first: bool = False) -> list[str]:
+    if stmt.skip:
+        return []
     out = [""] if stmt.blank_before and not first else []
     out += [indent + c for c in stmt.leading]
+    if stmt.verbatim is not None:
+        head, *rest = stmt.verbatim.split("\n")
+        out.append(indent + head)
+        out += [indent + INDENT + line if line.strip() else ""
+                for line in textwrap.dedent("\n".join(rest)).split("\n")] if rest else []
+        if stmt.trailing:
+            out[-1] += f"  {stmt.trailing}"
+        return out
     tail = f"  {stmt.trailing}" if stmt.trailing else ""
     if stmt.value is not None:
         out.append(f"{indent}{stmt.head} {_value(stmt.value, indent)}{tail}")
@@ -251,11 +365,15 @@ def _emit(stmt: _Stmt, indent: str, first: bool = False) -> list[str]:
     if children is None:
         out.append(indent + stmt.head + tail)
         return out
-    if not children and not stmt.dangling and stmt.kind == "attrs" and not (tail and closing):
-        out.append(indent + stmt.head + (tail or closing))  # an empty block is dropped
-        return out
-    if not children and not stmt.dangling and not (tail and closing):
-        out.append(f"{indent}{stmt.head} {{}}{tail or closing}")
+    if not children and not stmt.dangling:
+        # The comment after an empty block's '}' stood on no element's line: on
+        # a line of its own it still suppresses nothing; beside the id it would.
+        if closing:
+            out.append(indent + stmt.closing)
+        if stmt.kind == "attrs":
+            out.append(indent + stmt.head + tail)  # an empty block is dropped
+        else:
+            out.append(f"{indent}{stmt.head} {{}}{tail}")
         return out
     if stmt.kind == "attrs" and not stmt.dangling and not closing and all(
             not c.leading and not c.trailing and c.value is not None for c in children):

@@ -15,6 +15,7 @@ from typing import Any
 from loopdsl.diff import Changed, Diff, LoopStatus, Section
 from loopdsl.linter.functions import plain
 from loopdsl.model import Diagnostic, Severity
+from loopdsl.printable import json_safe, printable
 from loopdsl.report.machine import as_record
 
 _KINDS = (("systems", "system"), ("nodes", "node"), ("flows", "flow"), ("loops", "loop"))
@@ -130,7 +131,7 @@ def to_json(diff: Diff) -> str:
            "flows": section(diff.flows), "loops": section(diff.loops, loops=True),
            "findings": {"new": [_record(d) for d in diff.new],
                         "fixed": [_record(d) for d in diff.fixed]}}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
 
 
 # --- text ---------------------------------------------------------------------------------
@@ -232,4 +233,4 @@ def to_markdown(diff: Diff, mermaid: str) -> str:
                     f"{cell(d.message)} |" for d in found]
     if not diff.empty:
         out += ["", "### Diagram of the change", "", "```mermaid", mermaid.rstrip("\n"), "```"]
-    return "\n".join(out) + "\n"
+    return printable("\n".join(out) + "\n")

@@ -16,6 +16,7 @@ import graphviz  # type: ignore[import-untyped]
 from graphviz.quoting import quote  # type: ignore[import-untyped]
 
 from loopdsl.model import Diagnostic, Role, Workspace
+from loopdsl.printable import printable
 from loopdsl.render.view import (
     ROLE_STYLES,
     SEVERITY_COLORS,
@@ -38,6 +39,7 @@ class GraphvizMissing(RuntimeError):
 
 def text(value: str) -> str:
     """A user string as a DOT label: literal backslashes, newlines as line breaks."""
+    value = printable(value)
     label: str = graphviz.nohtml(value.replace("\\", "\\\\").replace("\n", "\\n"))
     return label
 
@@ -129,7 +131,7 @@ def _legend(g: graphviz.Digraph, view: View) -> None:
     for name, color, alarm in view.loops:
         mark = f' <font color="{alarm}">(findings)</font>' if alarm else ""
         rows.append(f'<tr><td><font color="{color}">━━▶</font></td>'
-                    f'<td align="left">loop {html.escape(name)}{mark}</td></tr>')
+                    f'<td align="left">loop {html.escape(printable(name))}{mark}</td></tr>')
     rows.append('<tr><td><font color="#616161">╌╌▶</font></td>'
                 '<td align="left">way back from feedback</td></tr>')
     table = ('<<table border="0" cellborder="0" cellspacing="2" cellpadding="3" '

@@ -12,6 +12,7 @@ import json
 import re
 
 from loopdsl.model import Diagnostic, Role, Workspace
+from loopdsl.printable import printable
 from loopdsl.render.view import ROLE_STYLES, SEVERITY_COLORS, ViewNode, build_view
 
 # Mermaid's own shapes, closest to the Graphviz ones.
@@ -33,7 +34,7 @@ def text(value: str) -> str:
             return _ENTITIES[found]
         return "<br/>"
 
-    return _SPECIAL.sub(one, value)
+    return _SPECIAL.sub(one, printable(value))
 
 
 def node_shape(role: Role | None) -> tuple[str, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from loopdsl.model import Diagnostic, Severity
+from loopdsl.printable import printable
 from loopdsl.report import ReportOptions, repo_path
 from loopdsl.report.text import summary
 
@@ -19,7 +20,7 @@ _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO:
 
 def escape_data(text: str) -> str:
     """A message: '%', CR and LF are encoded (the runner decodes them)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 from loopdsl.model import Diagnostic
+from loopdsl.printable import json_safe
 from loopdsl.report import ReportOptions
 
 if TYPE_CHECKING:
@@ -32,4 +33,5 @@ def as_record(d: Diagnostic) -> dict[str, object]:
 def format_json(diagnostics: list[Diagnostic], registry: Registry,
                 options: ReportOptions) -> str:
     """A JSON array, one object per finding, in output order."""
-    return json.dumps([as_record(d) for d in diagnostics], indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps([as_record(d) for d in diagnostics], indent=2,
+                                ensure_ascii=False)) + "\n"

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from loopdsl import __version__
 from loopdsl.linter.registry import Registry, filled
 from loopdsl.model import Diagnostic, Severity, Span
+from loopdsl.printable import json_safe
 from loopdsl.report import ReportOptions, repo_path
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -122,4 +123,4 @@ def format_sarif(diagnostics: list[Diagnostic], registry: Registry,
             "results": results,
         }],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"

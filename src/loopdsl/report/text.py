@@ -3,25 +3,23 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 import click
 
 from loopdsl.model import Diagnostic, Severity
+from loopdsl.printable import printable
 from loopdsl.report import ReportOptions
 
 if TYPE_CHECKING:
     from loopdsl.linter.registry import Registry
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
-# Terminal control characters in user text could rewrite the screen.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def clean(text: str) -> str:
     """User text made safe to print on a terminal."""
-    return _CONTROL.sub("\ufffd", text)
+    return printable(text)
 
 
 def format_concise(diagnostics: list[Diagnostic], registry: Registry,

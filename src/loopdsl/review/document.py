@@ -11,6 +11,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from loopdsl.printable import printable
 from loopdsl.review import Review
 
 _MD_INLINE = re.compile(r"([\\`*_\[\]|~#])")
@@ -40,13 +41,14 @@ def _environment(html: bool) -> jinja2.Environment:
 
 def to_markdown(review: Review) -> str:
     """GitHub-flavoured Markdown; the diagram is a ```mermaid block."""
-    return _environment(False).get_template("review.md.j2").render(r=review)
+    return printable(_environment(False).get_template("review.md.j2").render(r=review))
 
 
 def to_html(review: Review) -> str:
     """One self-contained HTML file: inline CSS and SVG, no script, no network."""
     svg = Markup(_svg_element(review.svg)) if review.svg else None
-    return _environment(True).get_template("review.html.j2").render(r=review, svg=svg)
+    return printable(_environment(True).get_template("review.html.j2").render(r=review,
+                                                                          svg=svg))
 
 
 def _svg_element(svg: str) -> str:

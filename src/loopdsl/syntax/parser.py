@@ -28,7 +28,7 @@ from lark.common import LexerConf
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer, LexerState
 
-from loopdsl.cache import cache_dir
+from loopdsl.cache import cache_dir, private
 from loopdsl.resources import data_dir
 from loopdsl.syntax import ast
 from loopdsl.syntax.messages import (
@@ -180,7 +180,10 @@ def _cache_file(grammar: str) -> str | bool:
         return False
     built_from = f"{lark.__version__}\0{_Lexer.__qualname__}\0{grammar}"
     key = hashlib.sha256(built_from.encode()).hexdigest()[:16]
-    return str(folder / f"parser-{key}.lark")
+    path = folder / f"parser-{key}.lark"
+    if path.exists() and not private(path):  # lark unpickles it: only our own
+        return False
+    return str(path)
 
 
 def _on_comment(token: Token) -> Token:
