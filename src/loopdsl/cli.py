@@ -34,6 +34,25 @@ class UserError(click.ClickException):
 class _Group(click.Group):
     """Turns known failures into one-line errors and unknown ones into exit 2."""
 
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as e:
+            # One line, like every other error (click prints usage and a hint).
+            where = e.ctx.command_path if e.ctx is not None else "loopdsl"
+            click.echo(f"loopdsl: error: {e.format_message()} (see `{where} --help`)", err=True)
+            sys.exit(e.exit_code)
+        except click.ClickException as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("loopdsl: interrupted", err=True)
+            sys.exit(130)
+
     def invoke(self, ctx: click.Context) -> Any:
         from loopdsl.config import ConfigError
         from loopdsl.loader import LoadError
@@ -55,6 +74,7 @@ class _Group(click.Group):
 
 def _internal_error(e: BaseException) -> NoReturn:
     detail = str(e).splitlines()[0] if str(e) else ""
+    detail = detail if len(detail) <= 200 else detail[:199] + "…"
     click.echo(
         f"loopdsl: internal error: {type(e).__name__}{': ' + detail if detail else ''} "
         "(set LOOPDSL_DEBUG=1 for a traceback, and please report it)",
@@ -487,11 +507,11 @@ def _show_diff(result: Any, fmt: str, render_fmt: str | None, output: Path | Non
         else:
             data = diagram.to_dot(result)
             if render_fmt == "svg":
-                from loopdsl.render.dot import GraphvizMissing, to_image
+                from loopdsl.render.dot import GraphvizFailed, GraphvizMissing, to_image
 
                 try:
                     data = to_image(data, "svg")
-                except GraphvizMissing as e:
+                except (GraphvizMissing, GraphvizFailed) as e:
                     raise UserError(str(e)) from None
         _emit(data, output, announce=True, inputs=_inputs(result.old) + _inputs(
             result.new_workspace))
@@ -621,13 +641,13 @@ def render(file: str, fmt: str, output: Path | None, loop_id: str | None, findin
             data: str | bytes = to_mermaid(workspace, loop=loop_id, findings=marked,
                                            direction=direction)
         else:
-            from loopdsl.render.dot import GraphvizMissing, to_dot, to_image
+            from loopdsl.render.dot import GraphvizFailed, GraphvizMissing, to_dot, to_image
 
             data = to_dot(workspace, loop=loop_id, findings=marked, direction=direction)
             if fmt in _IMAGE_FORMATS:
                 try:
                     data = to_image(data, fmt)
-                except GraphvizMissing as e:
+                except (GraphvizMissing, GraphvizFailed) as e:
                     raise UserError(str(e)) from None
     except ViewError as e:
         raise UserError(str(e)) from None
@@ -661,11 +681,11 @@ def doc(file: str, fmt: str, output: Path | None, config_file: Path | None) -> N
     registry, workspace, found = _design(file, config_file)
     review = build_review(workspace, found, registry)
     if fmt == "html":
-        from loopdsl.render.dot import GraphvizMissing, to_dot, to_image
+        from loopdsl.render.dot import GraphvizFailed, GraphvizMissing, to_dot, to_image
 
         try:
             review.svg = to_image(to_dot(workspace, findings=found), "svg").decode("utf-8")
-        except GraphvizMissing:
+        except (GraphvizMissing, GraphvizFailed):
             review.svg = None
         text = to_html(review)
     else:

@@ -177,5 +177,9 @@ def _anchor(config: Config) -> Config:
     """Relative paths in a config file are relative to that file's folder."""
     base = config.source.parent if config.source else Path.cwd()
     root = (base / config.root).resolve() if config.root is not None else None
+    if root is not None and not root.is_dir():
+        where = config.source.as_posix() if config.source else "command line"
+        what = "is not a folder" if root.exists() else "does not exist"
+        raise ConfigError(f"{where}: 'root': {root.as_posix()} {what}")
     paths = [(base / p).resolve() for p in config.rule_paths]
     return config.model_copy(update={"root": root, "rule_paths": paths})

@@ -166,12 +166,20 @@ def _excluded(path: Path, root: Path, patterns: Sequence[str]) -> bool:
 
 def display_path(given: Path, cwd: Path) -> str:
     """How a file is named in output: relative to the current directory when
-    below it, else as given (normalised), in posix form."""
+    below it, else as given (normalised), in posix form, always valid UTF-8."""
     absolute = Path(os.path.normpath(cwd / given))
     try:
-        return absolute.relative_to(cwd).as_posix()
+        shown = absolute.relative_to(cwd).as_posix()
     except ValueError:
-        return Path(os.path.normpath(given)).as_posix()
+        shown = Path(os.path.normpath(given)).as_posix()
+    # A name that is not UTF-8 (its bytes kept as surrogates by the OS layer)
+    # could not be written into any UTF-8 output: show U+FFFD for those bytes.
+    return shown.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _short(path: str) -> str:
+    """A path for a message: a hostile one can be thousands of characters long."""
+    return path if len(path) <= 80 else path[:38] + "…" + path[-38:]
 
 
 def normalise(text: str) -> str:
@@ -288,26 +296,32 @@ class _Loader:
         if os.path.isabs(raw) or raw.startswith(("/", "\\", "~")) or (
             len(raw) > 1 and raw[1] == ":"
         ):
-            self._import_problem((shown, imp), f"import '{raw}' is absolute",
+            self._import_problem((shown, imp), f"import '{_short(raw)}' is absolute",
                                  help="import paths are relative to the importing file")
             return None
         # Symlinks are followed before '..' is applied, as the system reads the
         # path: `link/../x.loop` is beside the link's target, not beside the link.
-        real = Path(os.path.realpath(self.cwd / importer.parent / raw))
-        lexical = Path(os.path.normpath(importer.parent / raw))
-        target = lexical if Path(os.path.realpath(self.cwd / lexical)) == real else real
+        try:
+            real = Path(os.path.realpath(self.cwd / importer.parent / raw))
+            lexical = Path(os.path.normpath(importer.parent / raw))
+            target = lexical if Path(os.path.realpath(self.cwd / lexical)) == real else real
+            exists, is_file = real.exists(), real.is_file()
+        except (OSError, ValueError) as e:
+            self._import_problem((shown, imp), f"import '{_short(raw)}' cannot be resolved: "
+                                               f"{getattr(e, 'strerror', None) or e}")
+            return None
         if real != self.root and self.root not in real.parents:
             self._import_problem(
-                (shown, imp), f"import '{raw}' resolves outside the workspace root",
+                (shown, imp), f"import '{_short(raw)}' resolves outside the workspace root",
                 help=f"the root is {self.root.as_posix()}: keep imported files inside it, "
                      "or set `root` in the configuration",
             )
             return None
-        if not real.exists():
-            self._import_problem((shown, imp), f"import '{raw}': no such file")
+        if not exists:
+            self._import_problem((shown, imp), f"import '{_short(raw)}': no such file")
             return None
-        if not real.is_file():
-            self._import_problem((shown, imp), f"import '{raw}' is not a file")
+        if not is_file:
+            self._import_problem((shown, imp), f"import '{_short(raw)}' is not a file")
             return None
         return target
 

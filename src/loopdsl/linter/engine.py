@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from loopdsl.config import ConfigError
 from loopdsl.linter.functions import (
     Element,
     Finding,
@@ -16,6 +17,8 @@ from loopdsl.linter.functions import (
 )
 from loopdsl.linter.registry import Registry, Rule
 from loopdsl.model import Diagnostic, Flow, Node, Severity, Workspace
+
+_BUILTIN_MODULE = "loopdsl.linter.functions"
 
 
 def run_rules(workspace: Workspace, registry: Registry) -> list[Diagnostic]:
@@ -52,9 +55,15 @@ def run_rules(workspace: Workspace, registry: Registry) -> list[Diagnostic]:
             if narrows_beyond_role(select) or select.source or select.target:
                 candidates = [e for e in candidates if _selected(ctx, rule, e)]
             chosen[key] = candidates
-        for finding in rule.function.run(ctx, chosen[key], rule.options):
-            if not (rule.graph and finding.element.system in incomplete):
-                out.append(_diagnostic(rule, finding, registry.severity[rule.code]))
+        try:
+            for finding in rule.function.run(ctx, chosen[key], rule.options):
+                if not (rule.graph and finding.element.system in incomplete):
+                    out.append(_diagnostic(rule, finding, registry.severity[rule.code]))
+        except Exception as e:
+            if getattr(rule.function.run, "__module__", "") == _BUILTIN_MODULE:
+                raise  # a built-in function failing is loopdsl's bug
+            raise ConfigError(f"check function '{rule.function.name}' of rule {rule.code} "
+                              f"({rule.origin}) failed: {type(e).__name__}: {e}") from None
     return out
 
 

@@ -10,16 +10,15 @@ packages through the entry-point group ``loopdsl.functions``.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import rustworkx as rx
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from loopdsl.graph import FlowGraph, loop_graph
-from loopdsl.linter.rulefile import EndFilter
+from loopdsl.linter.rulefile import EndFilter, RuleFileError
 from loopdsl.model import Flow, Kind, Loop, Node, Related, Role, Span, System, Workspace
 
 # --- what functions work on ------------------------------------------------------
@@ -248,9 +247,14 @@ def lookup(name: str) -> CheckFunction | None:
 
     for ep in entry_points(group="loopdsl.functions"):
         if ep.name == name:
-            fn = ep.load()
+            try:
+                fn = ep.load()
+            except Exception as e:  # another package's code: its failure is reported
+                raise RuleFileError(f"check function '{name}' (entry point {ep.value}) cannot "
+                                    f"be loaded: {type(e).__name__}: {e}") from None
             if not isinstance(fn, CheckFunction):
-                raise TypeError(f"entry point '{name}' is not a loopdsl CheckFunction")
+                raise RuleFileError(f"check function '{name}' (entry point {ep.value}) is "
+                                    f"not a loopdsl CheckFunction but {type(fn).__name__}")
             FUNCTIONS[name] = fn
             return fn
     return None
@@ -382,9 +386,30 @@ class Matches(Options):
     def _one_test(self) -> Matches:
         if sum(x is not None for x in (self.pattern, self.one_of, self.type)) != 1:
             raise ValueError("give exactly one of pattern, one-of or type")
-        if self.pattern is not None:
-            re.compile(self.pattern)
         return self
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            compile_pattern(pattern)
+        return pattern
+
+
+def compile_pattern(pattern: str) -> Any:
+    """A team rule's regular expression, compiled by RE2: matching takes time
+    linear in the text, so no pattern (``(a+)+$``, say) can hang a check.
+    A pattern RE2 cannot compile is a ``ValueError`` saying why."""
+    import re2  # type: ignore[import-untyped]
+
+    options = re2.Options()
+    options.log_errors = False  # the reason goes into our one-line error instead
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as e:
+        why = e.args[0].decode() if e.args and isinstance(e.args[0], bytes) else str(e)
+        raise ValueError(f"pattern {pattern!r} is not a regular expression RE2 accepts: "
+                         f"{why}") from None
 
 
 _TYPES: dict[str, Callable[[Any], bool]] = {
@@ -403,7 +428,7 @@ def attribute_matches(ctx: RuleContext, elements: list[Element],
     """Holds when the attribute matches a regular expression (``pattern``),
     is one of a list (``one-of``) or has a type (``type``); an absent
     attribute holds unless ``required``."""
-    regex = re.compile(opts.pattern) if opts.pattern is not None else None
+    regex = compile_pattern(opts.pattern) if opts.pattern is not None else None
     for e in elements:
         if opts.attribute not in e.attributes:
             if opts.required and opts.attribute not in e.written:

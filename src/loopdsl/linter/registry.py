@@ -255,7 +255,8 @@ def _validate(spec: RuleFile, origin: str, where: str, *, builtin: bool) -> Rule
     except ValidationError as e:
         err = e.errors()[0]
         loc = ".".join(str(x) for x in err["loc"])
-        what = "unknown option" if err["type"] == "extra_forbidden" else err["msg"]
+        what = ("unknown option" if err["type"] == "extra_forbidden"
+                else str(err["ctx"]["error"]) if err["type"] == "value_error" else err["msg"])
         raise RuleFileError(f"{where}: field 'check{'.' + loc if loc else ''}': {what}") from None
     allowed = ELEMENT_PLACEHOLDERS[element] | fn.provides
     for field_name in ("message", "help"):

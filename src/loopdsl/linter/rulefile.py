@@ -144,7 +144,11 @@ def template_fields(template: str) -> list[str]:
     for _, name, spec, conversion in string.Formatter().parse(template):
         if name is None:
             continue
-        if not name.isidentifier() or spec or conversion:
+        if spec or conversion:
+            extra = f"!{conversion}" if conversion else f":{spec}"
+            raise ValueError(f"placeholder '{{{name}{extra}}}' has a format or conversion "
+                             f"('{extra}'); write it as '{{{name}}}'")
+        if not name.isidentifier():
             raise ValueError(f"placeholder '{{{name}}}' must be a plain name such as {{id}}")
         fields.append(name)
     return fields

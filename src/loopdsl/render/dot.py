@@ -37,9 +37,19 @@ class GraphvizMissing(RuntimeError):
     """``dot`` is needed for this format and is not on the PATH."""
 
 
+class GraphvizFailed(RuntimeError):
+    """``dot`` refused the diagram (a limit of Graphviz's, say)."""
+
+
+LABEL_MAX = 1000  # characters: dot refuses quoted strings over 16,384 bytes
+
+
 def text(value: str) -> str:
-    """A user string as a DOT label: literal backslashes, newlines as line breaks."""
+    """A user string as a DOT label: literal backslashes, newlines as line breaks,
+    cut with '…' when longer than a diagram can show (or dot can read)."""
     value = printable(value)
+    if len(value) > LABEL_MAX:
+        value = value[: LABEL_MAX - 1] + "…"
     label: str = graphviz.nohtml(value.replace("\\", "\\\\").replace("\n", "\\n"))
     return label
 
@@ -148,5 +158,7 @@ def to_image(dot_source: str, fmt: str) -> bytes:
     proc = subprocess.run([exe, f"-T{fmt}"], input=dot_source.encode("utf-8"),
                           capture_output=True, timeout=300, check=False)
     if proc.returncode != 0:
-        raise RuntimeError(f"dot failed: {proc.stderr.decode('utf-8', 'replace').strip()}")
+        why = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GraphvizFailed(f"Graphviz's dot could not draw the diagram: "
+                             f"{why[0] if why else f'exit code {proc.returncode}'}")
     return proc.stdout

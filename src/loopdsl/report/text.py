@@ -88,9 +88,11 @@ def _one(d: Diagnostic, lines: list[str] | None, style: _Style) -> str:
         number = str(s.line)
         pad = " " * len(number)
         source = lines[s.line - 1]
-        shown, start = _expand(source, s.column - 1)
+        first = s.column - 1
         last = s.end_column - 1 if s.end_line == s.line else len(source)
-        _, stop = _expand(source, max(last, s.column))
+        source, first, last = _window(source, first, max(last, first + 1))
+        shown, start = _expand(source, first)
+        _, stop = _expand(source, last)
         marks = "^" * max(stop - start, 1)
         out.append(f" {pad} |")
         out.append(f" {number} | {clean(shown)}")
@@ -103,6 +105,24 @@ def _one(d: Diagnostic, lines: list[str] | None, style: _Style) -> str:
     if d.help and d.help not in d.message:
         out.append(f"  = help: {clean(d.help)}")
     return "\n".join(out) + "\n"
+
+
+WINDOW = 160  # characters of a long source line shown around a finding
+
+
+def _window(line: str, first: int, last: int) -> tuple[str, int, int]:
+    """A long line cut to the part around columns ``first:last`` (as ruff
+    does), each cut marked with '…'; the columns moved to match. A design on
+    one line of a megabyte is shown in a few hundred characters per finding."""
+    if len(line) <= WINDOW:
+        return line, first, last
+    last = min(last, first + WINDOW - 40)  # a span too long to show whole is cut too
+    begin = max(0, min(first - 40, len(line) - WINDOW))
+    end = min(len(line), begin + WINDOW)
+    head = "…" if begin > 0 else ""
+    tail = "…" if end < len(line) else ""
+    shift = len(head) - begin
+    return head + line[begin:end] + tail, first + shift, last + shift
 
 
 def _expand(line: str, index: int) -> tuple[str, int]:

@@ -123,41 +123,65 @@ class _Brace:
         return f"the '{{' of {self.owner} (line {self.line}, column {self.column})"
 
 
-def _open_braces(text: str, upto: int) -> tuple[list[_Brace], list[_Brace]]:
-    """Braces still open at ``upto``, and braces whose '}' seems missing.
+class Braces:
+    """Which '{' are open at a point of the text, found by one forward scan
+    shared by every error of a parse (errors come in text order), so a file
+    with thousands of errors or braces costs one pass, not one per error.
 
     A '}' that starts its line closes the open '{' whose line has the same
     indentation, when there is one: the braces opened after it have lost
     their '}' (how a reader pairs braces, not how a counter does).
     """
-    stack: list[_Brace] = []
-    lost: list[_Brace] = []
-    for m in _BRACE_SCAN.finditer(text, 0, upto):
-        tok = m.group()
-        if tok not in "{}":
-            continue
-        start = text.rfind("\n", 0, m.start()) + 1
-        before = text[start : m.start()]
-        indent = len(before) - len(before.lstrip(" \t"))
-        line = text.count("\n", 0, m.start()) + 1
-        if tok == "{":
-            owner, block = _owner(text, m.start())
-            stack.append(_Brace(line, m.start() - start + 1, indent, owner, block))
-            continue
-        if not stack:
-            continue
-        if not before.strip() and stack[-1].indent > indent:
-            match = next((i for i in range(len(stack) - 1, -1, -1)
-                          if stack[i].indent == indent), None)
-            if match is not None:
-                lost.extend(stack[match + 1 :])
-                del stack[match + 1 :]
-        stack.pop()
-    return stack, lost
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.stack: list[_Brace] = []
+        self.lost: list[_Brace] = []
+        self._matches = _BRACE_SCAN.finditer(text)
+        self._pending: re.Match[str] | None = None
+        self._line, self._line_at = 1, 0  # line number of offset _line_at
+
+    def upto(self, end: int) -> tuple[list[_Brace], list[_Brace]]:
+        """Braces still open at offset ``end``, and braces whose '}' seems missing."""
+        text = self.text
+        while True:
+            m = self._pending or next(self._matches, None)
+            self._pending = None
+            if m is None:
+                break
+            if m.start() >= end:
+                self._pending = m
+                break
+            tok = m.group()
+            if tok not in "{}":
+                continue
+            self._line += text.count("\n", self._line_at, m.start())
+            self._line_at = m.start()
+            start = text.rfind("\n", 0, m.start()) + 1
+            before = text[start : m.start()]
+            indent = len(before) - len(before.lstrip(" \t"))
+            if tok == "{":
+                owner, block = _owner(text, m.start())
+                self.stack.append(_Brace(self._line, m.start() - start + 1, indent, owner, block))
+                continue
+            stack = self.stack
+            if not stack:
+                continue
+            if not before.strip() and stack[-1].indent > indent:
+                match = next((i for i in range(len(stack) - 1, -1, -1)
+                              if stack[i].indent == indent), None)
+                if match is not None:
+                    self.lost.extend(stack[match + 1 :])
+                    del stack[match + 1 :]
+            stack.pop()
+        return self.stack, self.lost
 
 
 def _owner(text: str, brace: int) -> tuple[str, bool]:
-    start = max(text.rfind("\n", 0, brace), text.rfind("}", 0, brace)) + 1
+    # What stands before the '{' on its line, since the last brace; only its end
+    # matters, and a bounded look keeps a line of 30,000 braces linear.
+    start = max(text.rfind("\n", 0, brace), text.rfind("}", 0, brace),
+                text.rfind("{", 0, brace), brace - 300) + 1
     head = text[start:brace]
     for pattern, form in _OWNER:
         m = pattern.search(head)
@@ -167,19 +191,19 @@ def _owner(text: str, brace: int) -> tuple[str, bool]:
     return "an attribute block", False
 
 
-def open_brace_hint(text: str, tok: Token) -> str | None:
+def open_brace_hint(braces: Braces, tok: Token) -> str | None:
     """A help line when the error sits inside an attribute block opened earlier."""
     if tok.start_pos is None:
         return None
-    stack, _ = _open_braces(text, tok.start_pos)
+    stack, _ = braces.upto(tok.start_pos)
     if stack and not stack[-1].block and stack[-1].line < (tok.line or 0):
         return f"{stack[-1].describe()} is still open here: is its '}}' missing?"
     return None
 
 
-def unclosed_at_eof(text: str) -> tuple[str | None, str | None]:
+def unclosed_at_eof(braces: Braces) -> tuple[str | None, str | None]:
     """Message and help for the end of a file with unclosed blocks, if any."""
-    stack, lost = _open_braces(text, len(text))
+    stack, lost = braces.upto(len(braces.text))
     culprits = lost or stack
     if not culprits:
         return None, None

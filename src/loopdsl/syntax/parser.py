@@ -32,6 +32,7 @@ from loopdsl.cache import cache_dir, private
 from loopdsl.resources import data_dir
 from loopdsl.syntax import ast
 from loopdsl.syntax.messages import (
+    Braces,
     describe_expected,
     describe_token,
     open_brace_hint,
@@ -203,6 +204,7 @@ class _Session:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.braces = Braces(text)
         self.comments: list[Token] = []
         self.errors: list[ast.SyntaxProblem] = []
         self.statements = 0  # completed statements, to tell cascades apart
@@ -252,7 +254,7 @@ class _Session:
             self.problem(
                 f"expected {describe_expected(expected)}, found {describe_token(e.token)}",
                 e.token,
-                open_brace_hint(self.text, e.token),
+                open_brace_hint(self.braces, e.token),
             )
         for kind in _INSERTABLE:
             if kind in expected:
@@ -302,7 +304,7 @@ class _Session:
         """Report an error at the end of the file (or one that ends the parse)."""
         if isinstance(e, UnexpectedToken) and e.token.type == "$END":
             tok = _eof_token(self.text)
-            message, help = unclosed_at_eof(self.text)
+            message, help = unclosed_at_eof(self.braces)
             if message is not None:  # an unclosed block is always worth a report
                 self.problem(message, tok, help)
             elif not self._is_cascade(ast.start_of(tok)[0]):
@@ -416,7 +418,11 @@ class _Builder(Transformer[Token, Any]):
                 _session.get().problem(f"number {text} is out of range", tok)
                 value = 0
         else:
-            value = int(text)
+            try:
+                value = int(text)
+            except ValueError:  # beyond Python's 4,300 digits for a conversion
+                _session.get().problem(f"number with {len(text):,} digits is out of range", tok)
+                value = 0
         return ast.Value(value, tok, tok)
 
     def true(self, c: list[Any]) -> ast.Value:
