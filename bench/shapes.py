@@ -99,6 +99,18 @@ def suppressions(n: int, out: Path) -> list[Path]:
     return [_write(out, "quiet.loop", _system("quiet", body))]
 
 
+def syntax_errors(n: int, out: Path) -> list[Path]:
+    """N/4 statements with a syntax error each: error recovery and its hints."""
+    body = [f"context c{i} {{ x: 1 y 2 }}" for i in range(n // 4)]
+    return [_write(out, "broken.loop", _system("broken", body))]
+
+
+def one_line(n: int, out: Path) -> list[Path]:
+    """N orphan nodes written on one line: every finding's source line is huge."""
+    nodes = " ".join(f"context c{i}" for i in range(n))
+    return [_write(out, "line.loop", [f'system wide {{ owner: "bench" {nodes} }}'])]
+
+
 SHAPES: dict[str, Shape] = {
     "loops": generate,
     "cycles without feedback": cycles_without_feedback,
@@ -109,6 +121,8 @@ SHAPES: dict[str, Shape] = {
     "deep imports": deep_imports,
     "every node a finding": orphans,
     "many suppressions": suppressions,
+    "syntax errors": syntax_errors,
+    "one long line": one_line,
 }
 
 if __name__ == "__main__":

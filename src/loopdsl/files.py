@@ -72,17 +72,17 @@ def write(path: Path, data: bytes, *, expect: bytes | None = None) -> None:
     still hold those bytes when it is replaced (another program's edit made
     meanwhile is not overwritten): ``FileProblem`` otherwise.
     """
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
     try:
-        st = os.stat(target)
+        st = os.stat(path)  # through links: /dev/stdout is a link to a pipe or a tty
     except FileNotFoundError:
         st = None
     if st is not None and not stat.S_ISREG(st.st_mode):
         if stat.S_ISDIR(st.st_mode):
             raise IsADirectoryError(21, "is a folder", str(path))
-        with open(target, "ab") as f:  # append: a shared stdout keeps what it has
+        with open(path, "ab") as f:  # append: a shared stdout keeps what it has
             f.write(data)
         return
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
     mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
     folder = target.parent if str(target.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)

@@ -240,6 +240,7 @@ def _keep_directive_lines(children: list[_Stmt], comments: list[_Comment],
     would change lines and the directive what it suppresses. Returns the
     positions of the comments the kept text holds."""
     kept: set[int] = set()
+    positions = [c.pos for c in comments]  # in text order
     for c, holder in zip(comments, holders, strict=True):
         if holder is None or c.alone or not _DIRECTIVE.search(c.text):
             continue
@@ -262,7 +263,8 @@ def _keep_directive_lines(children: list[_Stmt], comments: list[_Comment],
         group[0].verbatim = text[group[0].pos : stop].rstrip()
         for ch in group[1:]:
             ch.skip = True
-        kept.update(x.pos for x in comments if group[0].pos <= x.pos < stop)
+        first_kept = bisect.bisect_left(positions, group[0].pos)
+        kept.update(positions[first_kept : bisect.bisect_left(positions, stop)])
     return kept
 
 
@@ -271,7 +273,6 @@ def _moves_tokens_off(stmt: _Stmt, line: int) -> bool:
     ``line``, or bring one onto it? (A statement on its own, with a directive
     comment on ``line``.)"""
     kids = stmt.children or []
-    on_kid = any(k.start <= line <= k.end for k in kids)
     if stmt.start == stmt.end:  # one line: a block on it may be spread out
         return bool(kids)
     if stmt.children is None:  # a simple statement over lines is joined into one
@@ -279,8 +280,10 @@ def _moves_tokens_off(stmt: _Stmt, line: int) -> bool:
     if stmt.kind != "body" and stmt.head_end != stmt.start and line <= stmt.head_end:
         return True  # a head over lines is joined into one (a system's or a loop's
         # carries findings at its id only, and a comment there stays beside it)
-    # The head's line, or the '}' line, shared with a statement of the block.
-    return on_kid and line in (stmt.start, stmt.head_end, stmt.end)
+    # The head's line, or the '}' line, shared with a statement of the block
+    # (which can only be its first or its last one).
+    return line in (stmt.start, stmt.head_end, stmt.end) and bool(kids) and (
+        kids[0].start <= line <= kids[0].end or kids[-1].start <= line <= kids[-1].end)
 
 
 def _attach(parent: _Stmt, comments: list[_Comment], text: str) -> None:

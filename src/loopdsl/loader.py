@@ -111,7 +111,7 @@ def discover(
         elif path.is_file():
             found.append(path)
         elif path.exists():
-            raise LoadError(f"{raw}: not a file or folder")
+            raise LoadError(f"{raw}: not a regular file or folder")
         else:
             raise LoadError(f"{raw}: no such file or folder")
     return found
