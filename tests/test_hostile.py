@@ -414,3 +414,46 @@ def test_a_huge_bound_does_not_make_the_generated_test_loop(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
                           cwd=tmp_path / "out", capture_output=True, text=True, timeout=120)
     assert " passed" in proc.stdout, proc.stdout + proc.stderr
+
+
+# --- every command over the corpus ----------------------------------------------------------
+
+CORPUS = {
+    "escapes.loop": DESIGN.replace('"S"', json.dumps(EVIL)),
+    "digits.loop": DESIGN.replace("model m", "model m { latency_ms: " + "9" * 5000 + " }"),
+    "endless-import.loop": 'import "' + "a/" * 3000 + 'x.loop"\n' + DESIGN,
+    "nul-label.loop": DESIGN.replace("model m", 'model m "nul\\u0000here"'),
+    "long-label.loop": DESIGN.replace("context c", 'context c "' + "x" * 20000 + '"'),
+    "reserved.loop": "system s {\n  model system\n  context c\n}\n",
+    "fat-arrow.loop": "system s {\n  context a\n  model b\n  a => b\n}\n",
+    "open-braces.loop": "system s {" + "{" * 2000 + "\n",
+    "directive.loop": "system\n  s  # loopdsl: ignore[LD201]\n{ }\n",
+    "mermaid-init.loop": DESIGN.replace('"S"', json.dumps("%%{init: {'theme': 'dark'}}%%")),
+    "bad-escape.loop": 'system s {\n  owner: "\\q\\q"\n}\n',
+}
+COMMANDS = [
+    ["check", "F"], ["fmt", "--check", "F"], ["render", "F", "-f", "dot", "-o", "out/d.dot"],
+    ["render", "F", "-f", "mermaid", "-o", "out/d.mmd"], ["render", "F", "-f", "svg", "-o",
+                                                             "out/d.svg"],
+    ["doc", "F", "-o", "out/r.md"], ["doc", "F", "-f", "html", "-o", "out/r.html"],
+    ["gen", "F", "-o", "out/gen"], ["export", "F", "-o", "out/e.json"],
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_every_command_over_the_corpus(tmp_path, name):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / name).write_text(CORPUS[name])
+    for command in COMMANDS:
+        args = [name if a == "F" else a for a in command]
+        before = {p for p in work.rglob("*") if "out" not in p.parts}
+        proc = cli(*args, cwd=work, timeout=60)
+        assert proc.returncode in (0, 1, 2), (args, proc.stderr)
+        assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr, args
+        if proc.returncode == 2:
+            one_line_error(proc)
+        # nothing written but under out/ (fmt --check writes nothing at all)
+        assert {p for p in work.rglob("*") if "out" not in p.parts} == before, args
+        assert (work / name).read_text() == CORPUS[name], args
