@@ -14,6 +14,7 @@ is the CI's check that growth stays linear.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import statistics
 import subprocess
@@ -72,6 +73,7 @@ def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 def measure(folder: Path, files: list[Path], repeat: int = 1) -> dict[str, Any]:
     """Seconds per stage on one generated workspace (the best of ``repeat``)."""
     from lark import Lark
+    from lark.exceptions import UnexpectedInput
 
     from loopdsl import loader
     from loopdsl.formatter import FormatError, format_text
@@ -88,10 +90,8 @@ def measure(folder: Path, files: list[Path], repeat: int = 1) -> dict[str, Any]:
     t: dict[str, Any] = {}
     def bare_all() -> None:
         for x in texts:
-            try:
+            with contextlib.suppress(UnexpectedInput):  # lark stops at a first syntax error
                 bare.parse(x)
-            except Exception:  # lark stops at a shape's first syntax error
-                pass
 
     t["bare lark"], _ = best(bare_all, repeat)
     t["parse"], _ = best(lambda: [syntax.parse(x) for x in texts], repeat)
@@ -119,10 +119,8 @@ def measure(folder: Path, files: list[Path], repeat: int = 1) -> dict[str, Any]:
     t["render dot"], _ = best(lambda: to_dot(ws, findings=findings), repeat)
     def fmt_all() -> None:
         for x in texts:
-            try:
+            with contextlib.suppress(FormatError):  # a file with syntax errors is left alone
                 format_text(x)
-            except FormatError:  # a file with syntax errors is left as it is
-                pass
 
     t["fmt"], _ = best(fmt_all, repeat)
     from loopdsl.diff import Side, compare
