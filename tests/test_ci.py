@@ -58,9 +58,14 @@ def test_sarif_for_every_rule_syntax_errors_and_a_team_rule(run, tmp_path):
     seen = set()
     for path in RULE_FILES:
         rule = tomllib.loads(path.read_text())
-        source = next(ex["source"] for ex in rule["examples"] if ex["expect"] == "finding")
-        (tmp_path / "case.loop").write_text(textwrap.dedent(source))
-        doc = sarif_of(run("check", "--format", "sarif", "case.loop"))
+        example = next(ex for ex in rule["examples"] if ex["expect"] == "finding")
+        (tmp_path / "case.loop").write_text(textwrap.dedent(example["source"]))
+        if "graph" in example:  # a drift code
+            (tmp_path / "graph.json").write_text(example["graph"])
+            doc = sarif_of(run("drift", "--format", "sarif", "case.loop", "--graph-json",
+                               "graph.json"))
+        else:
+            doc = sarif_of(run("check", "--format", "sarif", "case.loop"))
         seen |= {r["ruleId"] for r in doc["runs"][0]["results"]}
     (tmp_path / "case.loop").write_text(
         'system s { owner: "x"\n  context crm { pii: true }\n  model gpt { hosting: "external" }'

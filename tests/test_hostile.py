@@ -18,6 +18,11 @@ import pytest
 
 from conftest import loopdsl_executable
 
+# Each test runs the real console script (and, for drift, imports LangGraph or
+# Burr) several times: part of CI, not of the quick loop.
+pytestmark = pytest.mark.slow
+
+
 DESIGN = """system s "S" {
   owner: "x"
   context c
@@ -406,7 +411,6 @@ def test_a_placeholder_with_a_format_is_named_as_such(tmp_path):
     assert "'{id:>99}' has a format or conversion" in line
 
 
-@pytest.mark.slow
 def test_a_huge_bound_does_not_make_the_generated_test_loop(tmp_path):
     (tmp_path / "big.loop").write_text(DESIGN.replace(
         "loop l {", "loop l { max_iterations: 100000000000 "))
@@ -440,7 +444,6 @@ COMMANDS = [
 ]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_every_command_over_the_corpus(tmp_path, name):
     work = tmp_path / "work"

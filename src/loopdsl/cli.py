@@ -226,34 +226,46 @@ def _use_color(no_color: bool) -> bool:
 # --- check -------------------------------------------------------------------
 
 
+def _findings_options(command: Any) -> Any:
+    """The options of every command that reports findings (`check`, `drift`)."""
+    for option in reversed(_FINDINGS_OPTIONS):
+        command = option(command)
+    return command
+
+
+_FINDINGS_OPTIONS = [
+    click.option("--format", "-f", "fmt", default="text", show_default=True,
+                 type=click.Choice(["text", "concise", "json", "sarif", "github"]),
+                 help="How findings are written: text (source and caret; in GitHub Actions "
+                      "also annotations), concise (file:line:col: CODE message), json (an array "
+                      "of objects), sarif (SARIF 2.1.0 for code scanning), github (workflow "
+                      "annotations and a summary)."),
+    click.option("--select", "select", multiple=True, metavar="CODES",
+                 help="Check only these rules: codes, names or prefixes, comma-separated "
+                      "(replaces select and extend-select of the configuration)."),
+    click.option("--ignore", "ignore", multiple=True, metavar="CODES",
+                 help="Do not check these rules: codes, names or prefixes, comma-separated "
+                      "(added to the configuration's ignore)."),
+    click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
+                 help="Lowest severity that makes the exit code 1 [default: warning]."),
+    click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+                 help="Read settings from this loopdsl.toml or pyproject.toml instead of "
+                      "the nearest one above the current directory."),
+    click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False),
+                 help="Let the findings recorded in this file pass (matched by code, file and "
+                      "element, not line); fail only on new ones, and list recorded findings "
+                      "that are gone."),
+    click.option("--write-baseline", "write_baseline",
+                 type=click.Path(path_type=Path, dir_okay=False),
+                 help="Record today's findings in this file and exit 0."),
+    click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR works too)."),
+    click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line."),
+]
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--format", "-f", "fmt", default="text", show_default=True,
-              type=click.Choice(["text", "concise", "json", "sarif", "github"]),
-              help="How findings are written: text (source and caret; in GitHub Actions "
-                   "also annotations), concise (file:line:col: CODE message), json (an array "
-                   "of objects), sarif (SARIF 2.1.0 for code scanning), github (workflow "
-                   "annotations and a summary).")
-@click.option("--select", "select", multiple=True, metavar="CODES",
-              help="Check only these rules: codes, names or prefixes, comma-separated "
-                   "(replaces select and extend-select of the configuration).")
-@click.option("--ignore", "ignore", multiple=True, metavar="CODES",
-              help="Do not check these rules: codes, names or prefixes, comma-separated "
-                   "(added to the configuration's ignore).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
-              help="Lowest severity that makes the exit code 1 [default: warning].")
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Read settings from this loopdsl.toml or pyproject.toml instead of "
-                   "the nearest one above the current directory.")
-@click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Let the findings recorded in this file pass (matched by code, file and "
-                   "element, not line); fail only on new ones, and list recorded findings "
-                   "that are gone.")
-@click.option("--write-baseline", "write_baseline",
-              type=click.Path(path_type=Path, dir_okay=False),
-              help="Record today's findings in this file and exit 0.")
-@click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR works too).")
-@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line.")
+@_findings_options
 def check(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
           fail_on: str | None, config_file: Path | None, baseline_file: Path | None,
           write_baseline: Path | None, no_color: bool, quiet: bool) -> None:
@@ -265,10 +277,18 @@ def check(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tup
     run itself fails.
     """
     checked = _checked(_runs(paths, config_file, fail_on=fail_on), select, ignore)
-    findings, registry = checked.findings, checked.registry
-    sources = {f.path: f.text for f in checked.workspace.files}
-    if not sources and not quiet:
+    if not checked.workspace.files and not quiet:
         click.echo("loopdsl: warning: no .loop files found", err=True)
+    _finish(checked, checked.findings, checked.registry, fmt=fmt, baseline_file=baseline_file,
+            write_baseline=write_baseline, no_color=no_color, quiet=quiet)
+
+
+def _finish(checked: _Checked, findings: list[Any], registry: Any, *, fmt: str,
+            baseline_file: Path | None, write_baseline: Path | None, no_color: bool,
+            quiet: bool) -> None:
+    """What `check` and `drift` do with their findings: record or apply a
+    baseline, write the chosen format, exit with the code fail-on gives."""
+    sources = {f.path: f.text for f in checked.workspace.files}
     if write_baseline is not None:
         from loopdsl import baseline
 
@@ -515,6 +535,120 @@ def _show_diff(result: Any, fmt: str, render_fmt: str | None, output: Path | Non
                     raise UserError(str(e)) from None
         _emit(data, output, announce=True, inputs=_inputs(result.old) + _inputs(
             result.new_workspace))
+
+
+# --- drift / import -----------------------------------------------------------------
+
+_SOURCE_OPTIONS = [
+    click.option("--langgraph", "langgraph", metavar="MODULE:ATTR",
+                 help="A LangGraph graph (compiled, or a StateGraph to compile) in your code, "
+                      "e.g. app.graph:graph; the module is imported from the current "
+                      "directory, so its code runs (pip install 'loopdsl[langgraph]')."),
+    click.option("--burr", "burr", metavar="MODULE:ATTR",
+                 help="A Burr Application in your code, e.g. app.main:app (imported, so its "
+                      "code runs; pip install 'loopdsl[burr]')."),
+    click.option("--graph-json", "graph_json", type=click.Path(path_type=Path, dir_okay=False),
+                 help="What LangGraph's graph.get_graph().to_json() wrote to a file: nothing "
+                      "of your code runs, so CI needs no import of the app."),
+    click.option("--system", "system_id", metavar="ID",
+                 help="The design's system to compare (required when DESIGN has several)."),
+]
+
+
+def _source_options(command: Any) -> Any:
+    for option in reversed(_SOURCE_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _code_graph(langgraph: str | None, burr: str | None, graph_json: Path | None) -> Any:
+    from loopdsl.drift.sources import SourceError, from_burr, from_graph_json, from_langgraph
+
+    given = [x for x in (langgraph, burr, graph_json) if x is not None]
+    if len(given) != 1:
+        raise click.UsageError("name the code with exactly one of --langgraph, --burr or "
+                               "--graph-json")
+    try:
+        if langgraph is not None:
+            return from_langgraph(langgraph)
+        if burr is not None:
+            return from_burr(burr)
+        assert graph_json is not None
+        return from_graph_json(graph_json)
+    except SourceError as e:
+        raise UserError(str(e)) from None
+
+
+@cli.command()
+@click.argument("design", type=click.Path(path_type=str))
+@_source_options
+@_findings_options
+def drift(design: str, langgraph: str | None, burr: str | None, graph_json: Path | None,
+          system_id: str | None, fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
+          fail_on: str | None, config_file: Path | None, baseline_file: Path | None,
+          write_baseline: Path | None, no_color: bool, quiet: bool) -> None:
+    """Compare a system of DESIGN with the graph its code builds (SPEC §14).
+
+    A design node is implemented by the code node its `impl` attribute names,
+    else by the one with its id; nodes with `external: true` are not compared.
+    Reports LD301-LD306 (nodes and flows missing on either side, branches
+    whose targets the code does not declare, cycles no loop shows) at their
+    place in DESIGN, in check's formats, with its selection, suppression,
+    baseline and fail-on; and the errors that stop the comparison (LD001 to
+    LD006 in DESIGN). Exit codes as check; 2 when the app cannot be read.
+    """
+    from loopdsl.drift import DriftError, choose_system, compare
+    from loopdsl.linter.suppress import apply_suppressions
+    from loopdsl.model import Severity
+
+    checked = _checked(_runs([design], config_file, fail_on=fail_on), select, ignore)
+    registry, workspace = checked.registry, checked.workspace
+    if not workspace.files:
+        raise UserError(f"no .loop files found in {design}")
+    stops = [d for d in checked.findings
+             if d.severity == Severity.ERROR and registry.structural(d.code)]
+    if not stops:
+        code = _code_graph(langgraph, burr, graph_json)
+        try:
+            system = choose_system(workspace, system_id)
+        except DriftError as e:
+            raise UserError(str(e)) from None
+        found = [d for d in compare(system, code) if registry.enabled(d.code)]
+        found = apply_suppressions(workspace, found, registry, report_unused=False)
+        stops = sorted((registry.grade(d) for d in found), key=lambda d: d.sort_key)
+    _finish(checked, stops, registry, fmt=fmt, baseline_file=baseline_file,
+            write_baseline=write_baseline, no_color=no_color, quiet=quiet)
+
+
+@cli.command(name="import")
+@_source_options
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the design here instead of standard output.")
+def import_(langgraph: str | None, burr: str | None, graph_json: Path | None,
+            system_id: str | None, output: Path | None) -> None:
+    """Write a first .loop design of an app (SPEC §14).
+
+    One system (id from --system, else the module's last name): a node per
+    code node, its role from the node's metadata {"loopdsl": {"role": ...}}
+    (Burr: an action tag `loopdsl:ROLE`), a LangGraph ToolNode as interface,
+    else model; `impl` where the code name is not a valid id; a flow per edge
+    (one per possible target of a conditional edge, labelled with the
+    condition); a loop per cycle. A comment at the top says which roles were
+    guessed. `drift` of the result against the same app reports nothing.
+    """
+    import re
+
+    from loopdsl.drift import to_design
+
+    code = _code_graph(langgraph, burr, graph_json)
+    name = system_id or code.name
+    ident = re.sub(r"\W", "_", name) or "app"
+    ident = ident if not ident[0].isdigit() else "app_" + ident
+    if ident in {"system", "import", "kind", "loop", "true", "false"}:
+        ident += "_"
+    if system_id is not None and ident != system_id:
+        raise click.UsageError(f"--system '{system_id}' is not a valid id")
+    _emit(to_design(code, ident), output, announce=output is not None)
 
 
 # --- rules / explain -------------------------------------------------------------

@@ -76,6 +76,9 @@ _TYPED: dict[str, tuple[str, Any]] = {
                        lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0),
     "requires": ("a list of strings", _is_string_list),
     "tags": ("a list of strings", _is_string_list),
+    # what `loopdsl drift` maps a node to (SPEC §14)
+    "impl": ("a string", lambda v: isinstance(v, str)),
+    "external": ("a boolean", lambda v: isinstance(v, bool)),
 }
 
 

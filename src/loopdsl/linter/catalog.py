@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from typing import Any
 
 from loopdsl.linter.registry import Registry, Rule, filled
 
@@ -13,7 +14,7 @@ _REPORTERS = {
     "loader": "the loader, while following imports",
     "resolver": "the resolver, while naming nodes, kinds and attributes",
     "suppression": "the suppression pass, after the rules",
-    "drift": "`loopdsl drift`, comparing the design with the code",
+    "drift": "`loopdsl drift`, comparing the design with the graph its code builds",
 }
 
 
@@ -48,11 +49,23 @@ def _examples(rule: Rule, registry: Registry) -> list[tuple[str, str, str]]:
     out: list[tuple[str, str, str]] = []
     for ex in rule.spec.examples:
         source = textwrap.dedent(ex.source).strip("\n")
-        found = [d for d in lint_with(loads(source, filename="example.loop"), only)
-                 if d.code == rule.code]
+        workspace = loads(source, filename="example.loop")
+        if ex.graph is not None:  # a drift code: the design against the code's graph
+            found = [d for d in drift_example(workspace, ex.graph) if d.code == rule.code]
+        else:
+            found = [d for d in lint_with(workspace, only) if d.code == rule.code]
         report = "\n".join(f"line {d.span.line}: {d.message}" for d in found)
         out.append((ex.expect, source, report))
     return out
+
+
+def drift_example(workspace: Any, graph: str) -> list[Any]:
+    """The drift findings of an example's design against its graph (JSON)."""
+    import json
+
+    from loopdsl.drift import choose_system, compare, from_json
+
+    return compare(choose_system(workspace, None), from_json(json.loads(graph)))
 
 
 def _what_it_checks(rule: Rule, bold: bool = False) -> str:
@@ -85,9 +98,14 @@ def explain_text(rule: Rule, registry: Registry) -> str:
         lines.append(f"Message: {filled(spec.message)}")
     if spec.help:
         lines.append(f"Help: {filled(spec.help)}")
-    for expect, source, report in _examples(rule, registry):
+    for (expect, source, report), graph in zip(
+            _examples(rule, registry), (ex.graph for ex in spec.examples), strict=True):
+        graph = textwrap.dedent(graph).strip() if graph else None
         title = "Triggers it:" if expect == "finding" else "Does not trigger it:"
         lines += ["", title, "", textwrap.indent(source, "    ")]
+        if graph:
+            lines += ["", "  against the code's graph:", "",
+                      textwrap.indent(graph, "    ")]
         if report:
             lines += ["", textwrap.indent(report, "  → ")]
     return "\n".join(lines) + "\n"
@@ -120,9 +138,13 @@ def to_markdown(registry: Registry) -> str:
             out += ["", f"**Message:** {filled(spec.message)}"]
         if spec.help:
             out += ["", f"**Help:** {filled(spec.help)}"]
-        for expect, source, report in _examples(r, registry):
+        for (expect, source, report), graph in zip(
+                _examples(r, registry), (ex.graph for ex in spec.examples), strict=True):
             title = "Triggers it" if expect == "finding" else "Does not trigger it"
             out += ["", f"{title}:", "", "```", source, "```"]
+            if graph:
+                out += ["", "against the code's graph:", "", "```json",
+                        textwrap.dedent(graph).strip(), "```"]
             if report:
                 out += ["", "reports " + "; ".join(f"`{x}`" for x in report.splitlines())]
     return "\n".join(out) + "\n"

@@ -101,6 +101,9 @@ class Example(_Strict):
     expect: Literal["finding", "clean"]
     source: str
     description: str | None = None
+    # For codes reported by `loopdsl drift`: the code's graph, as JSON in the
+    # shape of LangGraph's `get_graph().to_json()`.
+    graph: str | None = None
 
 
 class RuleFile(_Strict):

@@ -36,8 +36,10 @@ class _Directive:
 
 
 def apply_suppressions(workspace: Workspace, findings: list[Diagnostic],
-                       registry: Registry) -> list[Diagnostic]:
-    """Drop suppressed findings; add LD007 for what suppressed nothing."""
+                       registry: Registry, *, report_unused: bool = True) -> list[Diagnostic]:
+    """Drop suppressed findings; add LD007 for what suppressed nothing (unless
+    ``report_unused`` is off: `drift` sees only its own findings, so the
+    directives meant for `check`'s rules suppress nothing there)."""
     on_line: dict[tuple[str, int], list[_Directive]] = {}
     on_file: dict[str, list[_Directive]] = {}
     every: list[_Directive] = []
@@ -75,7 +77,7 @@ def apply_suppressions(workspace: Workspace, findings: list[Diagnostic],
                     hit = True
         if not hit:
             kept.append(d)
-    if registry.enabled("LD007"):
+    if report_unused and registry.enabled("LD007"):
         for directive in every:
             kept.extend(_unused(directive, registry))
     return kept

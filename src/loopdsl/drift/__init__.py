@@ -1,0 +1,292 @@
+"""A design and the graph its code builds -> the differences, as findings
+(SPEC §14), and the first design of an app (``loopdsl import``).
+
+Pure: the code graph is already read (``loopdsl.drift.sources`` reads
+LangGraph, Burr and ``get_graph().to_json()``). A design node is implemented
+by the code node its ``impl`` attribute names, else by the one with its id;
+nodes marked ``external: true`` live outside the code and are not compared,
+nor are the flows that touch them. Findings point into the design: LD301 at
+a node's id, LD303 at a flow's source reference, LD305 at the design node
+implemented by the branching code node, LD302, LD304 and LD306 at the
+system's id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import rustworkx as rx
+
+from loopdsl.diagnostics import structural
+from loopdsl.model import Diagnostic, Node, Role, System, Workspace
+
+# LangGraph's own entry and exit: not nodes of the app.
+SPECIAL = frozenset({"__start__", "__end__"})
+
+
+@dataclass(frozen=True, slots=True)
+class CodeNode:
+    name: str
+    role: str | None = None  # from metadata {"loopdsl": {"role": ...}}, if any
+    tool: bool = False  # a LangGraph ToolNode
+
+
+@dataclass(frozen=True, slots=True)
+class CodeEdge:
+    source: str
+    target: str
+    conditional: bool = False
+    label: str | None = None  # the condition, for `import`
+
+
+@dataclass(slots=True)
+class CodeGraph:
+    """The graph an agent framework builds: nodes, edges (a conditional edge
+    once per possible target), and the nodes whose branches cannot be known."""
+
+    name: str
+    nodes: dict[str, CodeNode] = field(default_factory=dict)
+    edges: list[CodeEdge] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)  # branching nodes, targets unknown
+    subgraphs: set[str] = field(default_factory=set)  # nodes that hold a compiled subgraph
+
+    def add_edge(self, edge: CodeEdge) -> None:
+        if edge.source in SPECIAL or edge.target in SPECIAL:
+            return
+        self.edges.append(edge)
+
+
+class DriftError(ValueError):
+    """The design cannot be compared: no such system, several to choose from."""
+
+
+def choose_system(workspace: Workspace, system_id: str | None) -> System:
+    """The design system drift compares (``--system``; required with several)."""
+    if system_id is not None:
+        for system in workspace.systems:
+            if system.id == system_id:
+                return system
+        known = ", ".join(s.id for s in workspace.systems) or "none"
+        raise DriftError(f"no system '{system_id}' in the design (systems: {known})")
+    if len(workspace.systems) != 1:
+        known = ", ".join(s.id for s in workspace.systems) or "none"
+        raise DriftError(f"the design has {len(workspace.systems)} systems ({known}): "
+                         "choose one with --system")
+    return workspace.systems[0]
+
+
+def _impl(node: Node) -> str:
+    impl = node.attributes.get("impl")
+    return impl if isinstance(impl, str) else node.id
+
+
+def _external(node: Node) -> bool:
+    return node.attributes.get("external") is True
+
+
+def compare(system: System, code: CodeGraph) -> list[Diagnostic]:
+    """Drift findings (LD301-LD306) of ``system`` against ``code``, at their
+    default severities, in source order."""
+    out: list[Diagnostic] = []
+    compared = [n for n in system.nodes if not _external(n)]
+    impl_of = {n.qualified_id: _impl(n) for n in compared}
+    design_of: dict[str, Node] = {}
+    for node in compared:
+        design_of.setdefault(impl_of[node.qualified_id], node)
+    # A subgraph's nodes ("outer:inner") are compared when the design names one.
+    named_inside = {name.split(":", 1)[0] for name in impl_of.values() if ":" in name}
+
+    def shown(name: str) -> bool:
+        return ":" not in name or name.split(":", 1)[0] in named_inside
+
+    for node in compared:
+        if impl_of[node.qualified_id] not in code.nodes:
+            out.append(structural(
+                "LD301", f"{node.role or node.kind} '{node.id}' has no node in the code "
+                         f"(looked for '{impl_of[node.qualified_id]}')", node.span,
+                element=node.qualified_id,
+                help=f"implement '{impl_of[node.qualified_id]}', set `impl` to the code "
+                     "node that does its job, or mark it `external: true`"))
+    for name in sorted(code.nodes):
+        # A subgraph's own node is shown by the design through its inner nodes.
+        if name not in design_of and shown(name) and name not in named_inside:
+            out.append(structural(
+                "LD302", f"code node '{name}' has no node in system '{system.id}'",
+                system.span, element=f"{system.id}:{name}",
+                help=f"add a node for '{name}' to the design (with `impl: \"{name}\"` "
+                     "if that is not a valid id)"))
+    edges = {(e.source, e.target) for e in code.edges}
+    for flow in system.flows:
+        source, target = impl_of.get(flow.source), impl_of.get(flow.target)
+        if source is None or target is None or source not in code.nodes \
+                or target not in code.nodes:
+            continue  # an external or unimplemented end (LD301 says so) is not compared
+        if (source, target) not in edges:
+            out.append(structural(
+                "LD303", f"flow '{_short(flow.source, system)} -> {_short(flow.target, system)}'"
+                         f" has no edge in the code ('{source}' -> '{target}')", flow.span,
+                element=f"{flow.source}->{flow.target}",
+                help=f"add an edge from '{source}' to '{target}' in the code, or remove the "
+                     "flow from the design"))
+    stated = {(impl_of[f.source], impl_of[f.target]) for f in system.flows
+              if f.source in impl_of and f.target in impl_of}
+    for e in sorted(edges):
+        # A node repeating itself (Burr's `step -> step`) is its own business:
+        # a design would have to state a self-flow, which `check` warns about.
+        if e[0] in design_of and e[1] in design_of and e not in stated and e[0] != e[1]:
+            out.append(structural(
+                "LD304", f"the code has an edge '{e[0]}' -> '{e[1]}' that system "
+                         f"'{system.id}' does not state", system.span,
+                element=f"{system.id}:{e[0]}->{e[1]}",
+                help=f"state the flow {design_of[e[0]].id} -> {design_of[e[1]].id} in the "
+                     "design, or remove the edge from the code"))
+    for name in sorted(set(code.unresolved)):
+        router = design_of.get(name)
+        out.append(structural(
+            "LD305", f"code node '{name}' branches to targets the code does not declare: "
+                     "its flows cannot be checked", router.span if router else system.span,
+            element=f"{system.id}:{name}",
+            help="declare the router's targets: a `Literal[...]` return type, a `path_map` "
+                 "in `add_conditional_edges`, or `Command[Literal[...]]` on the node"))
+    out += _undeclared_cycles(system, code, design_of, impl_of)
+    return sorted(out, key=lambda d: d.sort_key)
+
+
+def _short(qid: str, system: System) -> str:
+    return qid.split(".", 1)[1] if qid.startswith(system.id + ".") else qid
+
+
+def _undeclared_cycles(system: System, code: CodeGraph, design_of: dict[str, Node],
+                       impl_of: dict[str, str]) -> list[Diagnostic]:
+    g: rx.PyDiGraph = rx.PyDiGraph(multigraph=False)
+    index = {name: g.add_node(name) for name in sorted(design_of)}
+    for e in code.edges:
+        if e.source in index and e.target in index and e.source != e.target:
+            g.add_edge(index[e.source], index[e.target], None)
+    looped = {(impl_of.get(s), impl_of.get(t)) for lp in system.loops for s, t in lp.flows}
+    out = []
+    for component in sorted(sorted(g[i] for i in c) for c in rx.strongly_connected_components(g)
+                            if len(c) > 1):
+        members = set(component)
+        if any(s in members and t in members for s, t in looped):
+            continue
+        names = ", ".join(component)
+        out.append(structural(
+            "LD306", f"the code cycles through {names}, and no loop of system "
+                     f"'{system.id}' holds a flow of that cycle", system.span,
+            element=f"{system.id}:cycle:{names}",
+            help="declare a loop holding the cycle's flows (with `max_iterations` if it is an "
+                 "agent's tool loop)"))
+    return out
+
+
+# --- import: a first design of an app ------------------------------------------------------
+
+
+def _identifier(name: str, taken: set[str]) -> str:
+    import re
+
+    ident = re.sub(r"\W", "_", name) or "node"
+    if ident[0].isdigit():
+        ident = "n_" + ident
+    if ident in {"system", "import", "kind", "loop", "true", "false"}:
+        ident += "_"
+    base, n = ident, 2
+    while ident in taken:
+        ident, n = f"{base}_{n}", n + 1
+    taken.add(ident)
+    return ident
+
+
+def to_design(code: CodeGraph, system_id: str) -> str:
+    """A first ``.loop`` design of the app, in ``fmt``'s layout: a node per code
+    node, a flow per edge (one per possible target of a conditional edge,
+    labelled with its condition), a loop per cycle; a comment says which
+    roles were guessed."""
+    from loopdsl.formatter import format_text
+
+    taken: set[str] = set()
+    ids = {name: _identifier(name, taken) for name in code.nodes}
+    guessed = []
+    lines = []
+    for name, node in code.nodes.items():
+        if node.role in {r.value for r in Role}:
+            role = node.role
+        else:
+            role = "interface" if node.tool else "model"
+            guessed.append(f"{ids[name]} ({role})")
+        impl = f" {{ impl: {_quote(name)} }}" if ids[name] != name else ""
+        lines.append(f"  {role} {ids[name]}{impl}")
+    seen: set[tuple[str, str]] = set()
+    for e in code.edges:
+        if (e.source, e.target) in seen or e.source not in ids or e.target not in ids \
+                or e.source == e.target:  # see LD304: a self-edge is no flow of the design
+            continue
+        seen.add((e.source, e.target))
+        label = f" {_quote(e.label)}" if e.label else ""
+        lines.append(f"  {ids[e.source]} -> {ids[e.target]}{label}")
+    for i, cycle in enumerate(_cycles(code), 1):
+        flows = " ".join(f"{ids[s]} -> {ids[t]}" for s, t in cycle)
+        lines.append(f"  loop cycle_{i} {{ {flows} }}")
+    head = [f"# A first design of '{code.name}', written by `loopdsl import`."]
+    if guessed:
+        head.append("# Roles guessed (set metadata {\"loopdsl\": {\"role\": ...}} in the code, "
+                    "or edit them here): " + ", ".join(guessed) + ".")
+    text = "\n".join([*head, f"system {system_id} {{", *lines, "}"]) + "\n"
+    return format_text(text)
+
+
+def _quote(text: str) -> str:
+    from loopdsl.formatter import quote
+
+    return quote(text, block=False)
+
+
+def _cycles(code: CodeGraph) -> Iterable[list[tuple[str, str]]]:
+    """The edges inside each strongly connected component of two or more nodes."""
+    g: rx.PyDiGraph = rx.PyDiGraph(multigraph=False)
+    index = {name: g.add_node(name) for name in code.nodes}
+    for e in code.edges:
+        if e.source in index and e.target in index:
+            g.add_edge(index[e.source], index[e.target], None)
+    components = [{g[i] for i in c} for c in rx.strongly_connected_components(g) if len(c) > 1]
+    order = {name: i for i, name in enumerate(code.nodes)}
+    for members in sorted(components, key=lambda m: min(order[n] for n in m)):
+        yield sorted({(e.source, e.target) for e in code.edges
+                      if e.source in members and e.target in members},
+                     key=lambda st: (order[st[0]], order[st[1]]))
+
+
+def from_json(data: Any, name: str = "graph") -> CodeGraph:
+    """A code graph from LangGraph's ``get_graph().to_json()`` (plus loopdsl's
+    optional ``loopdsl_unresolved``: the nodes whose branch targets are unknown)."""
+    if not isinstance(data, dict) or not isinstance(data.get("nodes"), list) \
+            or not isinstance(data.get("edges"), list):
+        raise ValueError("not a graph: expected an object with 'nodes' and 'edges' lists")
+    graph = CodeGraph(name)
+    for node in data["nodes"]:
+        if not isinstance(node, dict) or not isinstance(node.get("id"), str):
+            raise ValueError("every node needs a string 'id'")
+        if node["id"] in SPECIAL:
+            continue
+        meta = node.get("metadata")
+        role = meta.get("loopdsl", {}).get("role") if isinstance(meta, dict) and isinstance(
+            meta.get("loopdsl"), dict) else None
+        node_data = node.get("data")
+        tool = isinstance(node_data, dict) and isinstance(node_data.get("id"), list) and \
+            "ToolNode" in node_data["id"]
+        graph.nodes[node["id"]] = CodeNode(node["id"], role if isinstance(role, str) else None,
+                                           tool)
+    for edge in data["edges"]:
+        if not isinstance(edge, dict) or not isinstance(edge.get("source"), str) \
+                or not isinstance(edge.get("target"), str):
+            raise ValueError("every edge needs a string 'source' and 'target'")
+        label = edge.get("data")
+        graph.add_edge(CodeEdge(edge["source"], edge["target"], edge.get("conditional") is True,
+                                label if isinstance(label, str) else None))
+    unresolved = data.get("loopdsl_unresolved", [])
+    if isinstance(unresolved, list):
+        graph.unresolved = [u for u in unresolved if isinstance(u, str)]
+    return graph
