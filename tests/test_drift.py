@@ -122,6 +122,7 @@ def test_every_drift_code_at_its_place_in_the_design(tmp_path):
         ("LD305", 8),  # tool's router declares no targets
         ("LD303", 11),  # retrieve -> draft has no edge any more
     ]
+    assert proc.stdout == (Path(__file__).parent / "golden" / "drift.json").read_text()
     messages = {f["code"]: f["message"] for f in json.loads(proc.stdout)}
     assert "'logger'" in messages["LD302"] and "audit, tool" in messages["LD306"]
     assert {f["column"] for f in json.loads(proc.stdout) if f["line"] == 1} == {8}
@@ -277,6 +278,12 @@ def test_the_bundled_examples_match_their_code(tmp_path, folder, source, target)
     shutil.copytree(EXAMPLES / folder, work)
     proc = cli("drift", "design.loop", source, target, "-f", "json", cwd=work)
     assert found(proc) == [] and proc.returncode == 0
+    # a first design imported from the example's code is accepted by drift too
+    assert cli("import", source, target, "-o", "imported.loop", cwd=work).returncode == 0
+    proc = cli("drift", "imported.loop", source, target, "-f", "json", cwd=work)
+    assert found(proc) == [] and proc.returncode == 0
+    checked = cli("check", "-f", "json", "imported.loop", cwd=work)
+    assert [f["code"] for f in json.loads(checked.stdout)] == ["LD201"]  # no owner in code
 
 
 LANGGRAPH_EDITS = {

@@ -166,6 +166,24 @@ def test_every_command_works_in_a_fresh_environment(venv: Path, tmp_path: Path):
 
 
 @pytest.mark.slow
+def test_drift_without_the_extras(venv: Path, tmp_path: Path):
+    (tmp_path / "d.loop").write_text('system s {\n  owner: "x"\n  context c\n  model m\n'
+                                     '  c -> m\n}\n')
+    (tmp_path / "g.json").write_text('{"nodes": [{"id": "c"}, {"id": "m"}], '
+                                     '"edges": [{"source": "c", "target": "m"}]}')
+    loopdsl = str(venv / "bin" / "loopdsl")
+    plain = subprocess.run([loopdsl, "drift", "d.loop", "--graph-json", "g.json"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert plain.returncode == 0, plain.stdout + plain.stderr  # needs no extra
+    for extra in ("langgraph", "burr"):
+        proc = subprocess.run([loopdsl, "drift", "d.loop", f"--{extra}", "app:graph"],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2
+        assert proc.stderr.strip().endswith(f"pip install 'loopdsl[{extra}]'"), proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
 def test_python_dash_m_is_the_command(venv: Path, tmp_path: Path):
     python = str(venv / "bin" / "python")
     version = subprocess.run([python, "-m", "loopdsl", "--version"], capture_output=True,

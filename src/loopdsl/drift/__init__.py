@@ -219,17 +219,23 @@ def to_design(code: CodeGraph, system_id: str) -> str:
             guessed.append(f"{ids[name]} ({role})")
         impl = f" {{ impl: {_quote(name)} }}" if ids[name] != name else ""
         lines.append(f"  {role} {ids[name]}{impl}")
-    seen: set[tuple[str, str]] = set()
+    labels: dict[tuple[str, str], str | None] = {}
     for e in code.edges:
-        if (e.source, e.target) in seen or e.source not in ids or e.target not in ids \
-                or e.source == e.target:  # see LD304: a self-edge is no flow of the design
-            continue
-        seen.add((e.source, e.target))
-        label = f" {_quote(e.label)}" if e.label else ""
-        lines.append(f"  {ids[e.source]} -> {ids[e.target]}{label}")
-    for i, cycle in enumerate(_cycles(code), 1):
-        flows = " ".join(f"{ids[s]} -> {ids[t]}" for s, t in cycle)
-        lines.append(f"  loop cycle_{i} {{ {flows} }}")
+        # A self-edge is no flow of the design (see LD304).
+        if e.source in ids and e.target in ids and e.source != e.target:
+            labels.setdefault((e.source, e.target), e.label)
+
+    def flow(key: tuple[str, str]) -> str:
+        label = f" {_quote(labels[key])}" if labels[key] else ""
+        return f"{ids[key[0]]} -> {ids[key[1]]}{label}"
+
+    cycles = list(_cycles(code))
+    in_loops = {key for cycle in cycles for key in cycle}
+    lines += [f"  {flow(key)}" for key in labels if key not in in_loops]
+    for i, cycle in enumerate(cycles, 1):  # a flow of a cycle is stated in its loop only
+        lines.append(f"  loop cycle_{i} {{")
+        lines += [f"    {flow(key)}" for key in cycle if key in labels]
+        lines.append("  }")
     head = [f"# A first design of '{code.name}', written by `loopdsl import`."]
     if guessed:
         head.append("# Roles guessed (set metadata {\"loopdsl\": {\"role\": ...}} in the code, "
