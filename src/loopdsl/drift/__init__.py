@@ -226,8 +226,8 @@ def to_design(code: CodeGraph, system_id: str) -> str:
             labels.setdefault((e.source, e.target), e.label)
 
     def flow(key: tuple[str, str]) -> str:
-        label = f" {_quote(labels[key])}" if labels[key] else ""
-        return f"{ids[key[0]]} -> {ids[key[1]]}{label}"
+        label = labels[key]
+        return f"{ids[key[0]]} -> {ids[key[1]]}" + (f" {_quote(label)}" if label else "")
 
     cycles = list(_cycles(code))
     in_loops = {key for cycle in cycles for key in cycle}
