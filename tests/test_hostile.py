@@ -460,3 +460,21 @@ def test_every_command_over_the_corpus(tmp_path, name):
         # nothing written but under out/ (fmt --check writes nothing at all)
         assert {p for p in work.rglob("*") if "out" not in p.parts} == before, args
         assert (work / name).read_text() == CORPUS[name], args
+
+
+def test_generated_code_for_awkward_designs_passes_ruff_mypy_and_its_tests(tmp_path):
+    (tmp_path / "d.loop").write_text(
+        'system s {\n  owner: "x"\n  context c\n  model m\n  interface i\n  feedback f\n'
+        '  loop ab { c -> m -> i -> f -> c }\n  loop a_b { c -> m -> i -> f -> c }\n}\n'
+        'system lonely {\n  owner: "x"\n  context c\n  model m\n  c -> m\n}\n'
+        'system empty { owner: "x" }\n')
+    assert cli("gen", "d.loop", "-o", "out", cwd=tmp_path).returncode == 0
+    out = tmp_path / "out"
+    for tool in (["ruff", "check", "--no-cache", "--isolated", "."],
+                 ["mypy", "--strict", "--cache-dir", str(tmp_path / "mypy"), "."],
+                 ["pytest", "-q", "-p", "no:cacheprovider"]):
+        proc = subprocess.run([sys.executable, "-m", *tool], cwd=out, capture_output=True,
+                              text=True, timeout=300)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = (out / "test_s.py").read_text()
+    assert "def test_ab_turn_with_fakes" in text and "def test_a_b_turn_with_fakes" in text

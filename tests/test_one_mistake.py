@@ -406,3 +406,14 @@ def test_the_registry_is_the_one_place_that_knows_the_rules():
         if path.parent.name == "report":
             assert "os.environ" not in text and '".git"' not in text and "cwd()" not in text, (
                 path)
+
+
+def test_look_alike_ids_are_reported():
+    text = 'system s {\n  owner: "x"\n  context c\n  model answer\n  model \u0430nswer\n' \
+           "  c -> answer\n}\n"
+    (d,) = [d for d in lint(loads(text)) if d.code == "LD205"]
+    assert (d.span.line, d.related[0].span.line) == (5, 4)
+    assert "looks like 'answer'" in d.message
+    # plain ASCII look-alikes (l and 1) are left alone
+    ascii_only = 'system s {\n  owner: "x"\n  context l1\n  context ll\n}\n'
+    assert [d for d in lint(loads(ascii_only)) if d.code == "LD205"] == []

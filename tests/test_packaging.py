@@ -98,7 +98,8 @@ def test_wheel_and_sdist_hold_what_the_package_needs(built):
     for needed in ["loopdsl/__main__.py", "loopdsl/grammar/loopdsl.lark",
                    "loopdsl/rules/LD101-model-without-context.toml",
                    "loopdsl/starter/assistant.loop", "loopdsl/codegen/templates/test.py.j2",
-                   "loopdsl/review/templates/review.html.j2"]:
+                   "loopdsl/review/templates/review.html.j2",
+                   "loopdsl/linter/confusables.txt"]:
         assert needed in names
     metadata = zipfile.ZipFile(built["wheel"]).read(
         next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()

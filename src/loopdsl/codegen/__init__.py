@@ -97,6 +97,7 @@ class LoopCode:
     # per node field: [(source field, produced earlier in this turn?)]
     wiring: dict[str, list[tuple[str, bool]]]
     path: str  # a -> b -> c, for the docstring (ids only, sanitised)
+    test: str  # its tests' name: unique once lower-cased (`ab` and `a_b` differ)
 
 
 @dataclass(slots=True)
@@ -128,6 +129,7 @@ def plan(system: System) -> Package:
         if dst is not None and src is not None and (src.var, src.output) not in dst.incoming:
             dst.incoming.append((src.var, src.output))
     loops = []
+    tests = Names()
     for lp in system.loops:
         order: list[NodeCode] = []
         for key in lp.flows:
@@ -149,7 +151,7 @@ def plan(system: System) -> Package:
             max_iterations=bound if isinstance(bound, int) and not isinstance(bound, bool)
             else None,
             order=order, wiring=wiring,
-            path=" -> ".join(c.var for c in order)))
+            path=" -> ".join(c.var for c in order), test=tests.snake(lp.id)))
     return Package(system, "", list(nodes.values()), loops, _comment_safe(system.file))
 
 
