@@ -121,17 +121,12 @@ def _runs(paths: Sequence[str], config_file: Path | None, *, top: Path | None = 
     the workspace root it gives; ``--config`` applies to every path. ``top``
     stands for the work tree's top (a revision read into a temporary folder):
     configurations are not looked for above it."""
-    from loopdsl.config import anchor_of, find_config, load_config
+    from loopdsl.config import settle
 
     configs: dict[Path | None, Any] = {}
     runs: dict[tuple[Path | None, Path], _Run] = {}
     for path in paths or ["."]:
-        anchor = anchor_of(path)
-        found = config_file if config_file is not None else find_config(anchor, top)
-        if found not in configs:
-            configs[found] = load_config(found, search=False, **overrides)
-        config = configs[found]
-        root = config.root_for(anchor, top)
+        found, config, root = settle(path, config_file, top=top, read=configs, **overrides)
         run = runs.setdefault((found, root), _Run(config, root))
         run.paths.append(path)
     return list(runs.values())

@@ -84,6 +84,22 @@ def work_tree_top(folder: Path) -> Path | None:
     return None
 
 
+def settle(path: str | os.PathLike[str], config_file: Path | None = None, *,
+           top: Path | None = None, read: dict[Path | None, Config] | None = None,
+           **overrides: Any) -> tuple[Path | None, Config, Path]:
+    """For one path named by the user: the configuration file that applies
+    (``config_file``, else the nearest above the path), its settings, and the
+    workspace root (SPEC §4 and §8). ``read`` keeps the files one run has read
+    already (pre-commit names every changed file)."""
+    anchor = anchor_of(path)
+    found = config_file if config_file is not None else find_config(anchor, top)
+    cache = read if read is not None else {}
+    if found not in cache:
+        cache[found] = load_config(found, search=False, **overrides)
+    config = cache[found]
+    return found, config, config.root_for(anchor, top)
+
+
 def find_config(start: Path | None = None, top: Path | None = None) -> Path | None:
     """The nearest loopdsl.toml, or pyproject.toml with [tool.loopdsl], upwards
     (no higher than ``top`` when given)."""

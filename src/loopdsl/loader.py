@@ -12,7 +12,7 @@ import fnmatch
 import gc
 import os
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from loopdsl.diagnostics import structural
@@ -53,6 +53,7 @@ def load(
     root: str | os.PathLike[str] | None = None,
     exclude: Sequence[str] = (),
     skipped: list[str] | None = None,
+    overlay: Mapping[str, str] | None = None,
 ) -> Workspace:
     """Load the named files and folders (folders are searched for ``*.loop``).
 
@@ -60,7 +61,9 @@ def load(
     tree holding the first path, else that path's folder, as SPEC §4 says
     when no configuration names one); ``exclude`` holds globs matched against
     paths relative to the root and against file and folder names; what a
-    folder search passes over is described in ``skipped``.
+    folder search passes over is described in ``skipped``. ``overlay`` maps
+    real paths to texts read instead of the disk (an editor's unsaved
+    documents).
     """
     from loopdsl.config import anchor_of, work_tree_top
 
@@ -71,7 +74,7 @@ def load(
         root_path = work_tree_top(anchor) or anchor
     else:
         root_path = Path(root)
-    loader = _Loader(cwd, root_path)
+    loader = _Loader(cwd, root_path, overlay)
     with paused_gc():
         for file in discover(paths, root=root_path, exclude=exclude, skipped=skipped):
             loader.add(file)
@@ -194,8 +197,9 @@ def _point(path: str, line: int = 1, column: int = 1) -> Span:
 
 
 class _Loader:
-    def __init__(self, cwd: Path, root: Path) -> None:
+    def __init__(self, cwd: Path, root: Path, overlay: Mapping[str, str] | None = None) -> None:
         self.cwd = cwd
+        self.overlay = overlay or {}
         self.root = Path(os.path.realpath(root))
         self.sources: list[ParsedSource] = []
         self.diagnostics: list[Diagnostic] = []
@@ -223,6 +227,10 @@ class _Loader:
     def _read(self, path: Path, shown: str,
               imported_by: tuple[str, ast.Import] | None) -> str | None:
         """The file's text, or None after reporting why it cannot be had."""
+        if self.overlay:
+            unsaved = self.overlay.get(os.path.realpath(path))
+            if unsaved is not None:
+                return normalise(unsaved)
         try:
             data = read_bytes(path, MAX_FILE_BYTES)
         except FileProblem as e:
