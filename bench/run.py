@@ -124,7 +124,10 @@ def measure(folder: Path, files: list[Path], repeat: int = 1) -> dict[str, Any]:
 
     t["fmt"], _ = best(fmt_all, repeat)
     from loopdsl.diff import Side, compare
+    from loopdsl.lsp.analysis import Analysis
 
+    biggest = max(files, key=lambda f: f.stat().st_size)  # what an editor has open
+    t["lsp"], _ = best(lambda: Analysis(biggest.resolve(), {}), repeat)
     side = Side(ws, findings, str)
     t["diff"], _ = best(lambda: compare(side, side, base="a", head="b", file_name=str), repeat)
     t["flows"], t["findings"] = len(ws.flows()), len(findings)

@@ -646,6 +646,27 @@ def import_(langgraph: str | None, burr: str | None, graph_json: Path | None,
     _emit(to_design(code, ident), output, announce=output is not None)
 
 
+# --- lsp ----------------------------------------------------------------------------
+
+
+@cli.command()
+def lsp() -> None:
+    """Run a language server on stdin and stdout, for any editor (SPEC §15).
+
+    Diagnostics as `check` gives them (unsaved text included), hover, go to
+    definition, references, rename, completion, document symbols, formatting
+    and quick fixes. Needs the optional extra: pip install 'loopdsl[lsp]'.
+    """
+    try:
+        from loopdsl.lsp.server import main as serve
+    except ImportError as e:
+        if e.name not in ("pygls", "lsprotocol") and not str(e.name).startswith(
+                ("pygls.", "lsprotocol.")):
+            raise
+        raise UserError("loopdsl lsp needs pygls: pip install 'loopdsl[lsp]'") from None
+    serve()
+
+
 # --- rules / explain -------------------------------------------------------------
 
 

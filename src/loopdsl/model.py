@@ -200,6 +200,13 @@ class Diagnostic(_Frozen):
         return (s.file, s.line, s.column, self.code, self.message)
 
 
+class Reference(_Frozen):
+    """A place where a flow names a node (for editors: references, rename)."""
+
+    node: str = Field(description="qualified id of the node named")
+    span: Span = Field(description="the reference, `system.node` included")
+
+
 class Workspace(_Frozen):
     """Every file loaded for one run, resolved."""
 
@@ -211,6 +218,9 @@ class Workspace(_Frozen):
         default_factory=list, exclude=True, repr=False,
         description="structural diagnostics (LD001-LD006) found while loading",
     )
+    references: list[Reference] = Field(
+        default_factory=list, exclude=True, repr=False,
+        description="every reference that resolved, also in flows whose other end did not")
 
     def source(self, path: str) -> SourceFile | None:
         """The loaded file with this display path, if any."""

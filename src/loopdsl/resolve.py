@@ -22,6 +22,7 @@ from loopdsl.model import (
     Kind,
     Loop,
     Node,
+    Reference,
     Related,
     Role,
     SourceFile,
@@ -119,6 +120,7 @@ class _Resolver:
         self.nodes: dict[str, dict[str, Node]] = {}
         self.flows: dict[tuple[str, str], _FlowAcc] = {}
         self.incomplete: set[str] = set()  # systems with a name that did not resolve
+        self.references: list[Reference] = []
         self._node_index: dict[str, list[str]] | None = None
         # (file, name, index in diags) of each LD002/LD004 an unknown name caused
         self.unresolved: list[tuple[str, str, int]] = []
@@ -150,7 +152,7 @@ class _Resolver:
         ]
         self._fold_into_failed_imports()
         return trusted(Workspace, files=files, kinds=list(self.kinds.values()),
-                                         systems=systems, diagnostics=self.diags)
+                       systems=systems, diagnostics=self.diags, references=self.references)
 
     def _fold_into_failed_imports(self) -> None:
         """Names a file cannot resolve because an import failed (its own or one
@@ -414,6 +416,10 @@ class _Resolver:
                loop: str | None) -> list[tuple[str, str]]:
         """Record each flow of a chain; the keys of those whose ends resolved."""
         ends = [self._ref(ref, sid, path) for ref in chain.refs]
+        for ref, end in zip(chain.refs, ends, strict=True):
+            if end is not None:
+                self.references.append(trusted(
+                    Reference, node=end, span=span_of(path, ref.parts[0], ref.parts[-1])))
         label = chain.label.text if chain.label else None
         attributes = self.attributes(chain.attrs, path, "the flow")
         keys = []

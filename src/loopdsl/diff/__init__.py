@@ -110,8 +110,8 @@ def compare(old: Side, new: Side, *, base: str, head: str,
     the name the new version (the working tree) gives that file."""
     old_loops = _loops_holding(old.workspace)
     new_loops = _loops_holding(new.workspace)
-    old_status = _statuses(old.workspace)
-    new_status = _statuses(new.workspace)
+    old_status = loop_statuses(old.workspace)
+    new_status = loop_statuses(new.workspace)
     loops = _section(
         {loop_id(lp): _loop_facts(lp) for lp in old.workspace.loops()},
         {loop_id(lp): _loop_facts(lp) for lp in new.workspace.loops()})
@@ -192,7 +192,8 @@ def _section(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> 
                    changed=changed)
 
 
-def _statuses(workspace: Workspace) -> dict[str, LoopStatus]:
+def loop_statuses(workspace: Workspace) -> dict[str, LoopStatus]:
+    """What each loop of the workspace does (closes, learns, bounded, latency)."""
     graph = FlowGraph(workspace)
     out = {}
     for lp in workspace.loops():
