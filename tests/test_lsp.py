@@ -60,9 +60,18 @@ async def client(lsp_client: LanguageClient, folder: Path):
         lsp_client.text_document_did_open(lsp.DidOpenTextDocumentParams(
             text_document=lsp.TextDocumentItem(uri=uri(folder / name), language_id="loopdsl",
                                                version=1, text=(folder / name).read_text())))
-        await lsp_client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        await published(lsp_client, uri(folder / name))
     yield
     await lsp_client.shutdown_session()
+
+
+async def published(client: LanguageClient, target: str) -> None:
+    """Wait for the diagnostics of ``target`` (the server refreshes every open
+    document after a change, in no order a test may count on)."""
+    while True:
+        params = await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        if params.uri == target:
+            return
 
 
 def uri(path: Path) -> str:
@@ -177,7 +186,7 @@ async def test_completion(client: LanguageClient, folder: Path):
         client.text_document_did_change(lsp.DidChangeTextDocumentParams(
             text_document=lsp.VersionedTextDocumentIdentifier(uri=uri(doc), version=2),
             content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)]))
-        await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        await published(client, uri(doc))
         lines = text.split("\n")
         result = await client.text_document_completion_async(lsp.CompletionParams(
             text_document=lsp.TextDocumentIdentifier(uri=uri(doc)),
@@ -193,7 +202,7 @@ async def test_completion(client: LanguageClient, folder: Path):
     client.text_document_did_change(lsp.DidChangeTextDocumentParams(
         text_document=lsp.VersionedTextDocumentIdentifier(uri=uri(doc), version=3),
         content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=DESIGN)]))
-    await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    await published(client, uri(doc))
 
 
 async def test_symbols_formatting_and_code_actions(client: LanguageClient, folder: Path):
@@ -239,3 +248,39 @@ async def test_without_the_extra_lsp_is_a_one_line_error(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert result.stderr == "loopdsl: error: loopdsl lsp needs pygls: pip install " \
                             "'loopdsl[lsp]'\n"
+
+
+async def change(client: LanguageClient, path: Path, text: str, version: int) -> None:
+    client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+        text_document=lsp.VersionedTextDocumentIdentifier(uri=uri(path), version=version),
+        content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)]))
+
+
+async def test_an_unsaved_import_is_what_importers_see(client: LanguageClient, folder: Path):
+    design, ops = folder / "design.loop", folder / "ops.loop"
+    await change(client, design, DESIGN.replace("model drafter", "model writer"), 10)
+    await published(client, uri(ops))
+    codes = {d.code for d in client.diagnostics[uri(ops)]}
+    assert "LD002" in codes  # support.drafter is gone from the unsaved design.loop
+    assert "drafter" in design.read_text()  # nothing was written
+    await change(client, design, DESIGN, 11)
+    await published(client, uri(ops))
+    assert "LD002" not in {d.code for d in client.diagnostics[uri(ops)]}
+
+
+async def test_a_syntax_error_while_typing(client: LanguageClient, folder: Path):
+    design = folder / "design.loop"
+    typing = DESIGN.replace("  loop answer {", "  loop answer { kb -> \n  loop other {")
+    await change(client, design, typing, 12)
+    await published(client, uri(design))
+    assert "LD001" in {d.code for d in client.diagnostics[uri(design)]}
+    hover = await client.text_document_hover_async(lsp.HoverParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri(design)),
+        position=pos(typing, "kb \"")))
+    assert hover is not None and "`support.kb`" in hover.contents.value
+    symbols = await client.text_document_document_symbol_async(
+        lsp.DocumentSymbolParams(text_document=lsp.TextDocumentIdentifier(uri=uri(design))))
+    assert symbols and symbols[0].name == "support"
+    await change(client, design, DESIGN, 13)
+    await published(client, uri(design))
+    assert "LD001" not in {d.code for d in client.diagnostics[uri(design)]}

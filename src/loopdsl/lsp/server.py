@@ -5,6 +5,7 @@ speaks the protocol: URIs, UTF-16 positions, and the shapes of its replies.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from pathlib import Path
@@ -33,6 +34,7 @@ class LoopServer(LanguageServer):
         super().__init__("loopdsl", __version__)
         self.analyses: dict[str, Analysis] = {}
         self.parsed: dict[str, Analysis] = {}  # the last analysis without a syntax error
+        self.edits = 0  # changes to the open documents, counted
 
     def overlay(self) -> dict[str, str]:
         """The open documents' texts, by real path: read instead of the disk."""
@@ -43,18 +45,19 @@ class LoopServer(LanguageServer):
                 out[os.path.realpath(path)] = doc.source
         return out
 
-    def analyse(self, uri: str) -> Analysis | None:
-        path = to_fs_path(uri)
-        if path is None:
-            return None
-        analysis = Analysis(Path(path), self.overlay())
-        self.analyses[uri] = analysis
-        if not any(d.code == "LD001" for d in analysis.here()):
-            self.parsed[uri] = analysis
-        return analysis
-
     def analysis(self, uri: str) -> Analysis | None:
-        return self.analyses.get(uri) or self.analyse(uri)
+        """What answers requests about a document: its last analysis (made now
+        if there is none yet) or, while the text does not parse (mid-typing),
+        the last one that did."""
+        if uri not in self.analyses:
+            path = to_fs_path(uri)
+            if path is None:
+                return None
+            self.analyses[uri] = Analysis(Path(path), self.overlay())
+        current = self.analyses[uri]
+        if any(d.code == "LD001" for d in current.here()):
+            return self.parsed.get(uri, current)
+        return current
 
 
 server = LoopServer()
@@ -119,29 +122,51 @@ def _diagnostic(analysis: Analysis, d: Diagnostic) -> lsp.Diagnostic:
         data={"help": d.help, "name": d.name})
 
 
-def publish(ls: LoopServer, uri: str) -> None:
-    """Analyse the document again and send its findings; also refresh the other
-    open documents, whose imports may have changed."""
-    analysis = ls.analyse(uri)
-    if analysis is None:
-        return
+DEBOUNCE = 0.05  # seconds: a burst of keystrokes is linted once, after the last
+
+
+def _publish(ls: LoopServer, uri: str, analysis: Analysis) -> None:
+    ls.analyses[uri] = analysis
+    if not any(d.code == "LD001" for d in analysis.here()):
+        ls.parsed[uri] = analysis
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
         uri=uri, diagnostics=[_diagnostic(analysis, d) for d in analysis.here()]))
 
 
+async def refresh(ls: LoopServer, changed: str) -> None:
+    """Lint the changed document, and the other open ones (their imports may be
+    the one that changed), off the request loop: hover and completion answer
+    meanwhile from the last analysis, and a newer change makes this one's
+    results stale, so they are dropped."""
+    ls.edits += 1
+    edit = ls.edits
+    await asyncio.sleep(DEBOUNCE)
+    uris = [changed, *(u for u in ls.workspace.text_documents if u != changed)]
+    for uri in uris:
+        if ls.edits != edit:
+            return  # a newer change will lint again
+        path = to_fs_path(uri)
+        if path is None:
+            continue
+        analysis = await asyncio.get_running_loop().run_in_executor(
+            ls.thread_pool, Analysis, Path(path), ls.overlay())
+        if ls.edits == edit and uri in ls.workspace.text_documents:
+            _publish(ls, uri, analysis)
+
+
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
-def did_open(ls: LoopServer, params: lsp.DidOpenTextDocumentParams) -> None:
-    publish(ls, params.text_document.uri)
+async def did_open(ls: LoopServer, params: lsp.DidOpenTextDocumentParams) -> None:
+    await refresh(ls, params.text_document.uri)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
-def did_change(ls: LoopServer, params: lsp.DidChangeTextDocumentParams) -> None:
-    publish(ls, params.text_document.uri)
+async def did_change(ls: LoopServer, params: lsp.DidChangeTextDocumentParams) -> None:
+    await refresh(ls, params.text_document.uri)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
-def did_save(ls: LoopServer, params: lsp.DidSaveTextDocumentParams) -> None:
-    publish(ls, params.text_document.uri)
+async def did_save(ls: LoopServer, params: lsp.DidSaveTextDocumentParams) -> None:
+    await refresh(ls, params.text_document.uri)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
@@ -263,8 +288,7 @@ def completion(ls: LoopServer, params: lsp.CompletionParams) -> lsp.CompletionLi
     doc = ls.workspace.get_text_document(params.text_document.uri)
     line = doc.lines[params.position.line] if params.position.line < len(doc.lines) else ""
     before = line[: _column(line, params.position.character) - 1]
-    # Mid-typing the text rarely parses: names come from its last state that did.
-    analysis = ls.parsed.get(params.text_document.uri) or ls.analysis(params.text_document.uri)
+    analysis = ls.analysis(params.text_document.uri)
     items: list[lsp.CompletionItem] = []
     if analysis is None:
         return lsp.CompletionList(is_incomplete=False, items=items)
