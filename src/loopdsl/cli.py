@@ -1022,6 +1022,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except OSError:  # a closed pipe (`loopdsl rules | head -1`): nothing left to say
-        pass
+    except (OSError, ValueError):  # a closed pipe (`loopdsl rules | head -1`), or stdout
+        pass  # closed by the language server's exit: nothing left to say
     os._exit(code)
