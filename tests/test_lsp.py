@@ -284,3 +284,30 @@ async def test_a_syntax_error_while_typing(client: LanguageClient, folder: Path)
     await change(client, design, DESIGN, 13)
     await published(client, uri(design))
     assert "LD001" not in {d.code for d in client.diagnostics[uri(design)]}
+
+
+async def test_the_bundled_example(client: LanguageClient, tmp_path_factory):
+    import shutil
+
+    from conftest import EXAMPLES
+
+    work = tmp_path_factory.mktemp("example") / "support"
+    shutil.copytree(EXAMPLES / "support-assistant", work)
+    design = work / "support.loop"
+    text = design.read_text()
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(
+        text_document=lsp.TextDocumentItem(uri=uri(design), language_id="loopdsl", version=1,
+                                           text=text)))
+    await published(client, uri(design))
+    assert list(client.diagnostics[uri(design)]) == []  # a clean example stays clean
+    doc = lsp.TextDocumentIdentifier(uri=uri(design))
+    kind = await client.text_document_definition_async(lsp.DefinitionParams(
+        text_document=doc, position=pos(text, "retriever kb")))
+    assert kind.uri == uri(work / "platform" / "kinds.loop")  # into the imported file
+    hover = await client.text_document_hover_async(lsp.HoverParams(
+        text_document=doc, position=pos(text, "drafter \"")))
+    assert "`llm` → `model`" in hover.contents.value and "loops:" in hover.contents.value
+    symbols = await client.text_document_document_symbol_async(
+        lsp.DocumentSymbolParams(text_document=doc))
+    assert [s.name for s in symbols] == ["support"]
+    client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=doc))
