@@ -9,11 +9,12 @@ traceback only when ``LOOPDSL_DEBUG=1``).
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -221,11 +222,16 @@ def _use_color(no_color: bool) -> bool:
 # --- check -------------------------------------------------------------------
 
 
-def _findings_options(command: Any) -> Any:
-    """The options of every command that reports findings (`check`, `drift`)."""
-    for option in reversed(_FINDINGS_OPTIONS):
-        command = option(command)
-    return command
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _options(*options: Callable[[Any], Any]) -> Callable[[_F], _F]:
+    """One decorator applying several click options, in the order given."""
+    def apply(command: _F) -> _F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return apply
 
 
 _FINDINGS_OPTIONS = [
@@ -256,6 +262,10 @@ _FINDINGS_OPTIONS = [
     click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR works too)."),
     click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line."),
 ]
+
+
+# The options of every command that reports findings (`check`, `drift`).
+_findings_options = _options(*_FINDINGS_OPTIONS)
 
 
 @cli.command()
@@ -313,7 +323,7 @@ class _Checked:
         self.registry: Any = None
         self.fail_rank: dict[str, int] = {}
 
-    @property
+    @functools.cached_property
     def workspace(self) -> Any:
         from loopdsl.model import Workspace
 
@@ -550,10 +560,7 @@ _SOURCE_OPTIONS = [
 ]
 
 
-def _source_options(command: Any) -> Any:
-    for option in reversed(_SOURCE_OPTIONS):
-        command = option(command)
-    return command
+_source_options = _options(*_SOURCE_OPTIONS)
 
 
 def _code_graph(langgraph: str | None, burr: str | None, graph_json: Path | None) -> Any:
