@@ -230,3 +230,36 @@ def test_mermaid_accepts_every_example_and_hostile_labels():
     for label in HOSTILE:
         for line in label.split("\n"):
             assert line in shown, line
+
+
+@pytest.mark.parametrize(("args", "magic"), [
+    (["render", "agent.loop", "-o", "map.png"], b"\x89PNG"),
+    (["render", "agent.loop", "-o", "map.pdf"], b"%PDF"),
+    (["render", "agent.loop", "-o", "map.dot"], b"digraph"),
+    (["render", "agent.loop", "-o", "map.mmd"], b"---\ntitle"),
+    (["doc", "agent.loop", "-o", "review.html"], b"<!DOCTYPE html>"),
+    (["doc", "agent.loop", "-o", "review.md"], b"# Design review"),
+])
+def test_the_format_follows_the_output_s_extension(run, tmp_path, args, magic):
+    shutil.copy(EXAMPLES / "coding-agent" / "agent.loop", tmp_path / "agent.loop")
+    assert run(*args, cwd=tmp_path).exit_code == 0
+    assert (tmp_path / args[-1]).read_bytes().startswith(magic)
+
+
+@pytest.mark.parametrize("args", [
+    ["render", "agent.loop", "-f", "dot", "-o", "map.png"],
+    ["render", "agent.loop", "-f", "svg", "-o", "map.mmd"],
+    ["doc", "agent.loop", "-f", "md", "-o", "review.html"],
+])
+def test_a_format_that_contradicts_the_extension_is_a_usage_error(run, tmp_path, args):
+    shutil.copy(EXAMPLES / "coding-agent" / "agent.loop", tmp_path / "agent.loop")
+    result = run(*args, cwd=tmp_path)
+    assert result.exit_code == 2 and "contradicts" in result.stderr
+    assert not (tmp_path / args[-1]).exists()
+
+
+def test_doc_takes_a_direction(run, tmp_path):
+    shutil.copy(EXAMPLES / "coding-agent" / "agent.loop", tmp_path / "agent.loop")
+    assert run("doc", "agent.loop", "--direction", "TB", "-o", "r.md",
+               cwd=tmp_path).exit_code == 0
+    assert "flowchart TB" in (tmp_path / "r.md").read_text()

@@ -759,14 +759,30 @@ def _require_clean(workspace: Any, registry: Any) -> list[Any]:
 
 
 _IMAGE_FORMATS = ("svg", "png", "pdf")
+_RENDER_SUFFIXES = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pdf": "pdf",
+                    ".mmd": "mermaid", ".mermaid": "mermaid"}
+_DOC_SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+
+
+def _format_for(fmt: str | None, output: Path | None, suffixes: dict[str, str],
+                default: str) -> str:
+    """The format: -f, else the one -o's extension names (SPEC §9: `-o map.png`
+    writes PNG), else the default. A -f that contradicts a known extension is
+    a usage error, never a file whose content does not match its name."""
+    named = suffixes.get(output.suffix.lower()) if output is not None and str(output) != "-" \
+        else None
+    if fmt is not None and named is not None and fmt != named:
+        raise click.UsageError(f"-f {fmt} contradicts -o {output}, which names a {named} file")
+    return fmt or named or default
 
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=str))
-@click.option("-f", "--format", "fmt", default="svg", show_default=True,
+@click.option("-f", "--format", "fmt",
               type=click.Choice(["dot", "svg", "png", "pdf", "mermaid"]),
               help="dot and mermaid are text and need nothing else; svg, png and pdf need "
-                   "Graphviz's `dot` program.")
+                   "Graphviz's `dot` program. Default: the extension of -o (.dot, .gv, .svg, "
+                   ".png, .pdf, .mmd), else svg.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Where to write; `-` for standard output. Default: FILE's name with the "
                    "format's extension, beside FILE.")
@@ -779,8 +795,8 @@ _IMAGE_FORMATS = ("svg", "png", "pdf")
               help="Left to right, or top to bottom.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Read settings from this file instead of the nearest one.")
-def render(file: str, fmt: str, output: Path | None, loop_id: str | None, findings: bool,
-           direction: str, config_file: Path | None) -> None:
+def render(file: str, fmt: str | None, output: Path | None, loop_id: str | None,
+           findings: bool, direction: str, config_file: Path | None) -> None:
     """Draw FILE's workspace (or one loop) as a diagram.
 
     Roles have their own shape and colour, each loop's flows share a colour,
@@ -789,6 +805,7 @@ def render(file: str, fmt: str, output: Path | None, loop_id: str | None, findin
     """
     from loopdsl.render.view import ViewError
 
+    fmt = _format_for(fmt, output, _RENDER_SUFFIXES, "svg")
     _, workspace, found = _design(file, config_file)
     marked = found if findings else None
     try:
@@ -814,17 +831,20 @@ def render(file: str, fmt: str, output: Path | None, loop_id: str | None, findin
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=str))
-@click.option("-f", "--format", "fmt", default="md", show_default=True,
-              type=click.Choice(["md", "html"]),
+@click.option("-f", "--format", "fmt", type=click.Choice(["md", "html"]),
               help="md: GitHub-flavoured Markdown with the diagram as a Mermaid block; html: "
                    "one self-contained file with the diagram as inline SVG (Mermaid source "
-                   "when Graphviz's `dot` is missing).")
+                   "when Graphviz's `dot` is missing). Default: the extension of -o (.md, "
+                   ".html), else md.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Where to write; `-` for standard output. Default: FILE's name with .md "
                    "or .html, beside FILE.")
+@click.option("--direction", type=click.Choice(["LR", "TB"]), default="LR", show_default=True,
+              help="The diagram left to right, or top to bottom.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Read settings from this file instead of the nearest one.")
-def doc(file: str, fmt: str, output: Path | None, config_file: Path | None) -> None:
+def doc(file: str, fmt: str | None, output: Path | None, direction: str,
+        config_file: Path | None) -> None:
     """Write a design-review document for FILE's workspace.
 
     It holds the systems and owners, the diagram, each loop (its cycle, whether
@@ -835,15 +855,19 @@ def doc(file: str, fmt: str, output: Path | None, config_file: Path | None) -> N
     from loopdsl.review import build_review
     from loopdsl.review.document import to_html, to_markdown
 
+    fmt = _format_for(fmt, output, _DOC_SUFFIXES, "md")
     registry, workspace, found = _design(file, config_file)
-    review = build_review(workspace, found, registry)
+    review = build_review(workspace, found, registry, direction=direction)
     if fmt == "html":
         from loopdsl.render.dot import GraphvizFailed, GraphvizMissing, to_dot, to_image
 
         try:
-            review.svg = to_image(to_dot(workspace, findings=found), "svg").decode("utf-8")
-        except (GraphvizMissing, GraphvizFailed):
+            review.svg = to_image(to_dot(workspace, findings=found, direction=direction),
+                                  "svg").decode("utf-8")
+        except (GraphvizMissing, GraphvizFailed) as e:
             review.svg = None
+            click.echo(f"loopdsl: warning: {e}; the page shows the diagram's Mermaid source "
+                       "instead", err=True)
         text = to_html(review)
     else:
         text = to_markdown(review)

@@ -135,7 +135,7 @@ def _system_facts(system: System, graph: FlowGraph) -> SystemFacts:
 
 
 def build_review(workspace: Workspace, findings: list[Diagnostic],
-                 registry: Registry | None = None) -> Review:
+                 registry: Registry | None = None, *, direction: str = "LR") -> Review:
     """Everything the document says, computed once for both formats; the
     checklist holds the rules the registry runs (default: the default ones)."""
     from loopdsl.linter.registry import build
@@ -155,5 +155,5 @@ def build_review(workspace: Workspace, findings: list[Diagnostic],
         findings={k: v for k, v in by_severity.items() if v},
         checklist=checklist,
         files=[f.path for f in workspace.files],
-        mermaid=to_mermaid(workspace, findings=findings),
+        mermaid=to_mermaid(workspace, findings=findings, direction=direction),
     )
