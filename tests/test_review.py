@@ -64,15 +64,16 @@ def test_contents_a_reviewer_needs():
 }"""
     md = to_markdown(review_of(loads(text)))
     assert "Owner: **team-a**" in md and "Recommends products." in md
-    assert "- **Cycle:** fb → c → m → ui → fb" in md
+    assert "- **Cycle:** c → m → ui → fb → c" in md  # from the loop's entry, its first flow
     assert "- **Learns through feedback:** yes" in md
-    assert "- **Latency:** 1300 ms against a budget of 1000 ms — **over budget**" in md
+    assert "- **Latency:** 1300 ms per turn against a budget of 1000 ms — **over budget**" in md
     assert "- **Cost:** 0.002 USD per turn" in md
     assert "- **Iteration bound:** at most 3 turns" in md
     assert "### Errors (2)" in md and "LD102 open-loop" in md and "LD104" in md
     assert "### Warnings (2)" in md
     assert "- [ ] **LD202 loop-over-budget**" in md and "1 finding to discuss" in md
-    assert "- [x] **LD101 model-without-context**" in md
+    assert "- [ ] **LD101 model-without-context**" in md  # the reviewer ticks, not loopdsl
+    assert "[x]" not in md
     assert md.rstrip().endswith("Source files: &lt;string&gt;.")
     assert not re.search(r"20\d\d-\d\d-\d\d|\d\d:\d\d:\d\d", md)  # no timestamps
 
@@ -204,3 +205,24 @@ def test_doc_command(run, write, tmp_path):
     assert (tmp_path / "voice" / "workspace.md").is_file()
     write("bad.loop", "system s { a -> b }")
     assert run("doc", "bad.loop").exit_code == 1
+
+
+def test_a_bounded_loop_shows_its_worst_case_against_its_budget():
+    text = """system s {
+  owner: "x"
+  context issue
+  model patcher { latency_ms: 10000 }
+  interface tests { latency_ms: 41000 }
+  feedback review
+  issue -> patcher -> tests -> review -> issue
+  loop fix { max_iterations: 5  budget_ms: 60000  patcher -> tests -> patcher }
+}"""
+    md = to_markdown(review_of(loads(text)))
+    assert "- **Latency:** 51000 ms per turn against a budget of 60000 ms — within budget" in md
+    assert "- **Worst case:** 255000 ms over 5 turns — **over the budget**" in md
+
+
+def test_files_are_named_from_the_workspace_root(run, write, tmp_path):
+    write("design/app.loop", 'system s {\n  owner: "x"\n  context c\n}\n')
+    result = run("doc", str(tmp_path / "design" / "app.loop"), "-o", "-", cwd=tmp_path.parent)
+    assert "Defined in app.loop" in result.stdout and str(tmp_path) not in result.stdout

@@ -852,12 +852,14 @@ def doc(file: str, fmt: str | None, output: Path | None, direction: str,
     findings by severity and a review checklist drawn from the rules. A
     workspace with errors (LD001 to LD006) gets no document: exit code 1.
     """
+    from loopdsl.config import settle
     from loopdsl.review import build_review
     from loopdsl.review.document import to_html, to_markdown
 
     fmt = _format_for(fmt, output, _DOC_SUFFIXES, "md")
     registry, workspace, found = _design(file, config_file)
-    review = build_review(workspace, found, registry, direction=direction)
+    review = build_review(workspace, found, registry, direction=direction,
+                          root=settle(file, config_file)[2])
     if fmt == "html":
         from loopdsl.render.dot import GraphvizFailed, GraphvizMissing, to_dot, to_image
 

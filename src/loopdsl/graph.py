@@ -109,19 +109,26 @@ class FlowGraph:
         of a strongly connected component, as node ids, the first repeated at
         the end. A breadth-first search inside the component: linear in its
         size, however many components the graph has."""
-        members = {self.index[q] for q in component}
-        start = self.index[component[0]]
-        parent: dict[int, int] = {start: start}
-        queue = collections.deque([start])
-        while queue:
-            u = queue.popleft()
-            for v in self.graph.successor_indices(u):
-                if v == start and u != start:  # a self-flow is not the cycle meant here
-                    path = [u]
-                    while path[-1] != start:
-                        path.append(parent[path[-1]])
-                    return [self.graph[i] for i in reversed(path)] + [component[0]]
-                if v in members and v not in parent:
-                    parent[v] = u
-                    queue.append(v)
-        return component
+        path = shortest_cycle(self.graph, self.index[component[0]],
+                              {self.index[q] for q in component})
+        return path or component
+
+
+def shortest_cycle(g: rx.PyDiGraph, start: int, members: set[int] | None = None) -> list[str]:
+    """The node payloads of a shortest cycle of two nodes or more from ``start``
+    back to it (inside ``members`` when given), ``start`` repeated at the end;
+    [] when there is none. A self-flow is not such a cycle."""
+    parent: dict[int, int] = {start: start}
+    queue = collections.deque([start])
+    while queue:
+        u = queue.popleft()
+        for v in g.successor_indices(u):
+            if v == start and u != start:
+                path = [u]
+                while path[-1] != start:
+                    path.append(parent[path[-1]])
+                return [g[i] for i in reversed(path)] + [g[start]]
+            if v not in parent and (members is None or v in members):
+                parent[v] = u
+                queue.append(v)
+    return []

@@ -5,12 +5,14 @@ templates beside this module lay them out; nothing here writes files."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import rustworkx as rx
 
-from loopdsl.graph import FlowGraph, loop_graph
+from loopdsl.graph import FlowGraph, loop_graph, shortest_cycle
 from loopdsl.linter.functions import plain
 from loopdsl.model import Diagnostic, Loop, Role, Severity, System, Workspace
 
@@ -30,6 +32,8 @@ class LoopFacts:
     budget: str  # "2000 ms", or ""
     over_budget: bool
     cost: str  # "0.004 USD per turn", or ""
+    worst: str = ""  # latency x max_iterations: "255000 ms", or ""
+    worst_over_budget: bool = False
 
 
 @dataclass(slots=True)
@@ -82,16 +86,15 @@ def _value(v: Any) -> str:
 
 def _loop_facts(loop: Loop, graph: FlowGraph) -> LoopFacts:
     g, index = loop_graph(loop)
-    feedback = [q for q in index if graph.nodes[q].role == Role.FEEDBACK]
     on_cycle = {g[i] for comp in rx.strongly_connected_components(g) if len(comp) > 1
                 for i in comp}
-    learning = [q for q in feedback if q in on_cycle]
-    start = learning[0] if learning else next(iter(sorted(on_cycle, key=list(index).index)),
-                                              None)
+    learns = any(graph.nodes[q].role == Role.FEEDBACK for q in on_cycle if q in graph.nodes)
+    # The cycle is written from the loop's entry: the first node, in the order
+    # the loop states its flows, that lies on a cycle.
+    start = next((q for key in loop.flows for q in key if q in on_cycle), None)
     cycle = ""
     if start is not None:
-        edges = rx.digraph_find_cycle(g, source=index[start])
-        names = [g[s] for s, _ in edges] + [g[edges[0][0]]]
+        names = shortest_cycle(g, index[start])
         cycle = " → ".join(q.split(".", 1)[1] if q.startswith(loop.system + ".") else q
                            for q in names)
     node_ids = list(index)
@@ -99,17 +102,35 @@ def _loop_facts(loop: Loop, graph: FlowGraph) -> LoopFacts:
     cost = graph.total("cost_usd", node_ids, loop.flows)
     budget = loop.attributes.get("budget_ms")
     has_budget = isinstance(budget, int | float) and not isinstance(budget, bool)
+    bound = loop.attributes.get("max_iterations")
+    turns = bound if isinstance(bound, int) and not isinstance(bound, bool) else None
+    worst = latency * turns if turns and latency else None
     return LoopFacts(
         id=loop.id, label=loop.label, cycle=cycle, closes=bool(on_cycle),
-        learns=bool(learning), bound=_value(loop.attributes.get("max_iterations", "")),
+        learns=learns and bool(on_cycle), bound=_value(bound) if bound is not None else "",
         latency=f"{plain(latency)} ms" if latency else "",
         budget=f"{plain(budget)} ms" if has_budget else "",  # type: ignore[arg-type]
         over_budget=has_budget and latency > budget,  # type: ignore[operator]
         cost=f"{plain(cost)} USD per turn" if cost else "",
+        worst=f"{plain(worst)} ms" if worst is not None else "",
+        worst_over_budget=has_budget and worst is not None
+        and worst > budget,  # type: ignore[operator]
     )
 
 
-def _system_facts(system: System, graph: FlowGraph) -> SystemFacts:
+def _relative(file: str, root: Path | None) -> str:
+    """A file as the document names it: relative to the workspace root, so that
+    where the design was checked out (/tmp/..., a CI runner) stays out of it."""
+    if root is None:
+        return file
+    absolute = Path(os.path.normpath(Path.cwd() / file))
+    try:
+        return absolute.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return file
+
+
+def _system_facts(system: System, graph: FlowGraph, file: str) -> SystemFacts:
     roles = []
     for role in [*Role, None]:
         nodes = [NodeFacts(n.id, n.label, n.kind,
@@ -129,13 +150,14 @@ def _system_facts(system: System, graph: FlowGraph) -> SystemFacts:
               ", ".join(holders.get(f.key, []))) for f in system.flows]
     return SystemFacts(
         id=system.id, label=system.label, owner=_value(system.attributes.get("owner", "")),
-        description=_value(system.attributes.get("description", "")), file=system.file,
+        description=_value(system.attributes.get("description", "")), file=file,
         loops=[_loop_facts(lp, graph) for lp in system.loops], roles=roles, flows=flows,
     )
 
 
 def build_review(workspace: Workspace, findings: list[Diagnostic],
-                 registry: Registry | None = None, *, direction: str = "LR") -> Review:
+                 registry: Registry | None = None, *, direction: str = "LR",
+                 root: Path | None = None) -> Review:
     """Everything the document says, computed once for both formats; the
     checklist holds the rules the registry runs (default: the default ones)."""
     from loopdsl.linter.registry import build
@@ -151,9 +173,9 @@ def build_review(workspace: Workspace, findings: list[Diagnostic],
     title = " / ".join(s.label for s in workspace.systems) or "Empty workspace"
     return Review(
         title=f"Design review: {title}",
-        systems=[_system_facts(s, graph) for s in workspace.systems],
+        systems=[_system_facts(s, graph, _relative(s.file, root)) for s in workspace.systems],
         findings={k: v for k, v in by_severity.items() if v},
         checklist=checklist,
-        files=[f.path for f in workspace.files],
+        files=[_relative(f.path, root) for f in workspace.files],
         mermaid=to_mermaid(workspace, findings=findings, direction=direction),
     )
