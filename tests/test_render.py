@@ -91,8 +91,25 @@ def test_findings_are_outlined_with_messages_as_tooltips():
     dot = to_dot(ws, findings=findings)
     ui = re.search(r"n2 \[[^]]*\]", dot).group(0)
     assert 'color="#C62828"' in ui and "penwidth=3" in ui and "LD102" in ui  # tooltip
-    assert "(findings)" in dot  # loop l is not closed: its legend entry says so
-    assert "class n2 finding_error" in to_mermaid(ws, findings=findings)
+    assert "(has findings)" in dot  # loop l is not closed: its legend entry says so
+    assert "outlined: has a finding of severity error" in dot  # a key for the colours
+    assert "s.ui: ui (interface, kind interface)" in ui  # the tooltip names the node
+    mermaid = to_mermaid(ws, findings=findings)
+    assert "class n2 finding_error" in mermaid
+    # the loop keeps its colour in the legend; its findings colour the text
+    assert "style legend_loop0 fill:#FFFFFF,stroke:#0072B2,stroke-width:2px,color:#C62828" \
+        in mermaid
+
+
+def test_legends_say_what_shapes_colours_and_bounds_mean():
+    ws = loads('system s { owner: "x"\n context c\n model m\n interface ui\n feedback f\n'
+               ' loop l "Learn" { max_iterations: 4  budget_ms: 2500  c -> m -> ui -> f -> c }\n}')
+    dot, mermaid = to_dot(ws), to_mermaid(ws)
+    for text in (dot, mermaid):
+        assert "information for a model" in text and "a signal about outcomes" in text
+        assert "Learn (l) · at most 4 turns · budget 2500 ms" in text
+    assert "hexagon" not in dot.split("legend [")[1]  # no Graphviz shape names in it
+    assert '<font color="#0072B2">━━▶ ╌╌▶</font>' in dot  # the way back in the loop's colour
 
 
 def test_custom_kind_shape_and_colour_with_unsafe_values_ignored():

@@ -18,6 +18,7 @@ from graphviz.quoting import quote  # type: ignore[import-untyped]
 from loopdsl.model import Diagnostic, Role, Workspace
 from loopdsl.printable import printable
 from loopdsl.render.view import (
+    ROLE_MEANINGS,
     ROLE_STYLES,
     SEVERITY_COLORS,
     View,
@@ -101,12 +102,13 @@ def _node(g: graphviz.Digraph, vn: ViewNode) -> None:
     node = vn.node
     second = f"«{node.kind}»" if node.label == node.id else f"{node.id} «{node.kind}»"
     style = {"shape": vn.shape, "fillcolor": vn.fill, "color": vn.border}
-    tooltip = node.qualified_id
+    role = node.role.value if node.role is not None else "unknown role"
+    tooltip = f"{node.qualified_id}: {node.label} ({role}, kind {node.kind})"
     if vn.shape == "box":
         style["style"] = "rounded,filled"
     if vn.severity is not None:
         style |= {"color": SEVERITY_COLORS[vn.severity], "penwidth": "3"}
-        tooltip = "\n".join(vn.messages)
+        tooltip = "\n".join([tooltip, *vn.messages])
     label = text(f"{node.label}\n{second}")
     # As g.node() writes it; view ids (n0, n1, ...) need no quoting.
     g.body.append(f"\t{vn.id}{_attr_list(label, style, text(tooltip))}\n")
@@ -131,19 +133,25 @@ def _flow(g: graphviz.Digraph, vf: ViewFlow) -> None:
 
 
 def _legend(g: graphviz.Digraph, view: View) -> None:
-    """One HTML-table node: roles by colour and shape name, loops by colour,
-    and the dashed way back. User text in it is HTML-escaped."""
+    """One HTML-table node, in words: what each role's colour means, each loop
+    in its colour with its way back dashed in the same colour, and the
+    severity colours when findings are drawn. User text in it is escaped."""
     rows = ['<tr><td colspan="2"><b>Legend</b></td></tr>']
     for role in view.roles or list(Role):
         style = ROLE_STYLES[role]
         rows.append(f'<tr><td bgcolor="{style.fill}" color="{style.border}" border="1">'
-                    f'{role.value}</td><td align="left">{style.shape}</td></tr>')
+                    f'{role.value}</td><td align="left">{ROLE_MEANINGS[role]}</td></tr>')
     for name, color, alarm in view.loops:
-        mark = f' <font color="{alarm}">(findings)</font>' if alarm else ""
-        rows.append(f'<tr><td><font color="{color}">━━▶</font></td>'
-                    f'<td align="left">loop {html.escape(printable(name))}{mark}</td></tr>')
-    rows.append('<tr><td><font color="#616161">╌╌▶</font></td>'
-                '<td align="left">way back from feedback</td></tr>')
+        mark = f' <font color="{alarm}">(has findings)</font>' if alarm else ""
+        rows.append(f'<tr><td><font color="{color}">━━▶ ╌╌▶</font></td>'
+                    f'<td align="left">loop {html.escape(printable(name))}{mark}; dashed: '
+                    "its way back from feedback</td></tr>")
+    if not view.loops:
+        rows.append('<tr><td><font color="#616161">╌╌▶</font></td>'
+                    '<td align="left">way back from feedback</td></tr>')
+    for sev in view.severities:
+        rows.append(f'<tr><td><font color="{SEVERITY_COLORS[sev]}">■</font></td>'
+                    f'<td align="left">outlined: has a finding of severity {sev.value}</td></tr>')
     table = ('<<table border="0" cellborder="0" cellspacing="2" cellpadding="3" '
              'color="#BDBDBD">' + "".join(rows) + "</table>>")
     g.node("legend", label=table, shape="box", style="rounded", color="#BDBDBD",

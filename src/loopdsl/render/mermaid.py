@@ -13,7 +13,13 @@ import re
 
 from loopdsl.model import Diagnostic, Role, Workspace
 from loopdsl.printable import printable
-from loopdsl.render.view import ROLE_STYLES, SEVERITY_COLORS, ViewNode, build_view
+from loopdsl.render.view import (
+    ROLE_MEANINGS,
+    ROLE_STYLES,
+    SEVERITY_COLORS,
+    ViewNode,
+    build_view,
+)
 
 # Mermaid's own shapes, closest to the Graphviz ones.
 _SHAPES = {Role.CONTEXT: ('[/"', '"/]'), Role.MODEL: ('("', '")'),
@@ -92,13 +98,15 @@ def _legend(roles: list[Role], loops: list[tuple[str, str, str]]) -> list[str]:
     out = ['  subgraph legend["Legend"]', "    direction TB"]
     for role in roles or list(Role):
         open_, close = _SHAPES[role]
-        out.append(f"    legend_{role.value}{open_}{role.value}{close}:::{role.value}")
+        out.append(f"    legend_{role.value}{open_}{role.value}: {ROLE_MEANINGS[role]}"
+                   f"{close}:::{role.value}")
     for i, (name, color, alarm) in enumerate(loops):
-        note = " (findings)" if alarm else ""
-        out.append(f'    legend_loop{i}["loop {text(name)}{note}"]')
-        out.append(f"    style legend_loop{i} fill:#FFFFFF,stroke:{alarm or color},"
-                   "stroke-width:2px")
-    out.append('    legend_back["╌╌▶ way back from feedback"]')
+        # The loop keeps its own colour; findings show in the text colour.
+        note = " (has findings)" if alarm else ""
+        out.append(f'    legend_loop{i}["━━▶ ╌╌▶ loop {text(name)}{note}"]')
+        out.append(f"    style legend_loop{i} fill:#FFFFFF,stroke:{color},stroke-width:2px"
+                   + (f",color:{alarm}" if alarm else ""))
+    out.append('    legend_back["╌╌▶ dashed: the way back from feedback"]')
     out.append("    style legend_back fill:#FFFFFF,stroke:#BDBDBD")
     out.append("  end")
     return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from loopdsl.linter.functions import plain
 from loopdsl.model import Diagnostic, Flow, Kind, Loop, Node, Role, Severity, Workspace
 
 
@@ -27,6 +28,14 @@ class RoleStyle:
     fill: str
     border: str
 
+
+# What each role means, in the legend's words (SPEC §1).
+ROLE_MEANINGS = {
+    Role.CONTEXT: "information for a model",
+    Role.MODEL: "infers: an LLM call, a classifier",
+    Role.INTERFACE: "where output meets people or systems",
+    Role.FEEDBACK: "a signal about outcomes",
+}
 
 ROLE_STYLES = {
     Role.CONTEXT: RoleStyle("note", "#E3F2FD", "#1565C0"),
@@ -80,6 +89,7 @@ class View:
     flows: list[ViewFlow]
     loops: list[tuple[str, str, str]]  # (name, colour, severity colour or "")
     roles: list[Role]  # roles present, for the legend
+    severities: list[Severity] = field(default_factory=list)  # marked, for the legend
 
 
 def _worst(current: Severity | None, new: Severity) -> Severity:
@@ -172,7 +182,16 @@ def build_view(workspace: Workspace, *, loop: str | None = None,
         for d in by_element.get(f"loop:{lp.system}.{lp.id}", []):
             worst = _worst(worst, d.severity)
         name = lp.label if lp.label == lp.id else f"{lp.label} ({lp.id})"
+        bound, budget = lp.attributes.get("max_iterations"), lp.attributes.get("budget_ms")
+        if isinstance(bound, int) and not isinstance(bound, bool):
+            name += f" · at most {bound} turns"
+        if isinstance(budget, int | float) and not isinstance(budget, bool):
+            name += f" · budget {plain(budget)} ms"
         loop_rows.append((name, colors[(lp.system, lp.id)],
                           SEVERITY_COLORS[worst] if worst else ""))
     present = {n.node.role for c in clusters for n in c.nodes if n.node.role}
-    return View(title, clusters, view_flows, loop_rows, [r for r in Role if r in present])
+    marked = sorted({x.severity for c in clusters for x in c.nodes if x.severity}
+                    | {f.severity for f in view_flows if f.severity},
+                    key=lambda sev: -sev.rank)
+    return View(title, clusters, view_flows, loop_rows, [r for r in Role if r in present],
+                marked)
