@@ -118,6 +118,8 @@ def _flow(g: graphviz.Digraph, vf: ViewFlow) -> None:
     style = {"color": ":".join(vf.colors) if vf.colors else "#616161"}
     if vf.colors:
         style["penwidth"] = "1.8"
+    if vf.loop_indexes:  # the SVG's edge groups carry them, for the review's loop picker
+        style["class"] = " ".join(f"loop-{i}" for i in vf.loop_indexes)
     if vf.back:
         style["style"] = "dashed"
     tooltip = f"{vf.flow.source} -> {vf.flow.target}"

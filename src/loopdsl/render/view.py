@@ -72,6 +72,7 @@ class ViewFlow:
     loops: list[str]
     back: bool  # leaves a feedback node: the way back of a loop
     severity: Severity | None = None
+    loop_indexes: list[int] = field(default_factory=list)  # positions in View.loops
     messages: list[str] = field(default_factory=list)
 
 
@@ -158,6 +159,7 @@ def build_view(workspace: Workspace, *, loop: str | None = None,
 
     colors = {(lp.system, lp.id): LOOP_COLORS[i % len(LOOP_COLORS)]
               for i, lp in enumerate(all_loops)}
+    position = {(lp.system, lp.id): i for i, lp in enumerate(all_loops)}
     holders: dict[tuple[str, str], list[Loop]] = {}
     for lp in all_loops:
         for key in lp.flows:
@@ -170,7 +172,8 @@ def build_view(workspace: Workspace, *, loop: str | None = None,
         held = holders.get(f.key, [])
         vf = ViewFlow(ids[f.source], ids[f.target], f,
                       [colors[(lp.system, lp.id)] for lp in held], [lp.id for lp in held],
-                      roles.get(f.source) == Role.FEEDBACK)
+                      roles.get(f.source) == Role.FEEDBACK,
+                      loop_indexes=[position[(lp.system, lp.id)] for lp in held])
         for d in by_element.get(f"flow:{f.source}->{f.target}", []) if by_element else ():
             vf.severity = _worst(vf.severity, d.severity)
             vf.messages.append(f"{d.code} {d.message}")

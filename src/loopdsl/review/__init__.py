@@ -74,6 +74,9 @@ class Review:
     mermaid: str
     svg: str | None = None  # Graphviz SVG for HTML, when dot is available
     notes: list[str] = field(default_factory=list)
+    loop_menu: list[tuple[str, str]] = field(default_factory=list)  # (SVG class, name)
+    version: str | None = None  # set by `loopdsl serve`: the page then follows saves
+    problems: list[Diagnostic] = field(default_factory=list)  # LD001s over the last good page
 
 
 def _value(v: Any) -> str:
@@ -178,4 +181,6 @@ def build_review(workspace: Workspace, findings: list[Diagnostic],
         checklist=checklist,
         files=[_relative(f.path, root) for f in workspace.files],
         mermaid=to_mermaid(workspace, findings=findings, direction=direction),
+        loop_menu=[(f"loop-{i}", f"{lp.system}.{lp.id}: {lp.label}")
+                   for i, lp in enumerate(workspace.loops())],
     )

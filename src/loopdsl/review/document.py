@@ -45,10 +45,30 @@ def to_markdown(review: Review) -> str:
 
 
 def to_html(review: Review) -> str:
-    """One self-contained HTML file: inline CSS and SVG, no script, no network."""
+    """One self-contained HTML file: inline CSS, SVG and the viewer's script
+    (pan, zoom, loop picker; live updates when `serve` sent it), no network."""
     svg = Markup(_svg_element(review.svg)) if review.svg else None
-    return printable(_environment(True).get_template("review.html.j2").render(r=review,
-                                                                          svg=svg))
+    script, digest = _viewer()
+    return printable(_environment(True).get_template("review.html.j2").render(
+        r=review, svg=svg, script=Markup(script), script_hash=digest))
+
+
+def body(review: Review) -> str:
+    """The part of the page `serve` replaces after a save."""
+    page = to_html(review)
+    start = page.index('<main id="review">') + len('<main id="review">')
+    return page[start : page.index("</main>", start)]
+
+
+@functools.lru_cache(maxsize=1)
+def _viewer() -> tuple[str, str]:
+    """The viewer's script and the hash the page's CSP allows it by."""
+    import base64
+    import hashlib
+
+    script = (Path(__file__).parent / "templates" / "viewer.js").read_text(encoding="utf-8")
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+    return script, f"sha256-{digest}"
 
 
 def _svg_element(svg: str) -> str:

@@ -1,0 +1,94 @@
+// The review page's diagram viewer: pan (drag), zoom (wheel, around the
+// pointer), a fit button, a loop picker that highlights one loop's flows, and,
+// when `loopdsl serve` sent the page, updates in place after every save
+// (keeping zoom and scroll). No network but the page's own server.
+(function () {
+  "use strict";
+  var view = { scale: 1, x: 0, y: 0 };
+
+  function svg() { return document.querySelector("#diagram svg"); }
+
+  function apply() {
+    var s = svg();
+    if (!s) { return; }
+    var layer = s.querySelector("g");
+    if (layer) {
+      layer.setAttribute("data-loopdsl-view", view.scale + "," + view.x + "," + view.y);
+      layer.style.transformOrigin = "0 0";
+      layer.style.transform = "translate(" + view.x + "px," + view.y + "px) scale(" + view.scale + ")";
+    }
+  }
+
+  function fit() { view = { scale: 1, x: 0, y: 0 }; apply(); }
+
+  function highlight(loop) {
+    var s = svg();
+    if (!s) { return; }
+    s.querySelectorAll("g.edge").forEach(function (edge) {
+      var on = !loop || edge.classList.contains(loop);
+      edge.style.opacity = on ? "1" : "0.15";
+    });
+  }
+
+  function wire() {
+    var box = document.getElementById("diagram");
+    if (!box || box.getAttribute("data-wired")) { return; }
+    box.setAttribute("data-wired", "1");
+    var drag = null;
+    box.addEventListener("wheel", function (e) {
+      e.preventDefault();
+      var rect = box.getBoundingClientRect();
+      var px = e.clientX - rect.left, py = e.clientY - rect.top;
+      var k = e.deltaY < 0 ? 1.2 : 1 / 1.2;
+      view.x = px - (px - view.x) * k;
+      view.y = py - (py - view.y) * k;
+      view.scale *= k;
+      apply();
+    }, { passive: false });
+    box.addEventListener("mousedown", function (e) { drag = { x: e.clientX, y: e.clientY }; });
+    window.addEventListener("mouseup", function () { drag = null; });
+    window.addEventListener("mousemove", function (e) {
+      if (!drag) { return; }
+      view.x += e.clientX - drag.x; view.y += e.clientY - drag.y;
+      drag = { x: e.clientX, y: e.clientY };
+      apply();
+    });
+    var button = document.getElementById("fit");
+    if (button) { button.addEventListener("click", fit); }
+    var picker = document.getElementById("loop-picker");
+    if (picker) {
+      picker.addEventListener("change", function () { highlight(picker.value); });
+      highlight(picker.value);
+    }
+    apply();
+  }
+
+  function live() {
+    var meta = document.querySelector('meta[name="loopdsl-version"]');
+    if (!meta || location.protocol.indexOf("http") !== 0) { return; }
+    var version = meta.getAttribute("content");
+    function poll() {
+      fetch("/state?since=" + encodeURIComponent(version), { cache: "no-store" })
+        .then(function (r) { return r.json(); })
+        .then(function (state) {
+          if (state.version !== version) {
+            version = state.version;
+            var picked = (document.getElementById("loop-picker") || {}).value;
+            var scroll = window.scrollY;
+            document.getElementById("review").innerHTML = state.html;
+            var picker = document.getElementById("loop-picker");
+            if (picker && picked) { picker.value = picked; }
+            wire();
+            window.scrollTo(0, scroll);
+            document.body.setAttribute("data-loopdsl-version", version);
+          }
+        })
+        .catch(function () { /* the server is restarting: try again */ })
+        .finally(function () { setTimeout(poll, 300); });
+    }
+    poll();
+  }
+
+  wire();
+  live();
+}());
