@@ -674,6 +674,81 @@ def lsp() -> None:
     serve()
 
 
+# --- serve ---------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="The port to listen on (0: any free one).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on; the default serves this machine only.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read settings from this file instead of the nearest one above each path.")
+def serve(paths: tuple[str, ...], port: int, host: str, config_file: Path | None) -> None:
+    """Serve the design-review page of PATHS (default: the current directory)
+    on localhost, kept current: every save updates the open page in place,
+    keeping its zoom and scroll (SPEC §16).
+
+    The diagram pans and zooms, a loop can be picked to highlight its flows;
+    while a file does not parse, its syntax errors show above the last good
+    page. Everything the page needs comes from this command: no network.
+    Ctrl-C stops it (exit code 0).
+    """
+    import dataclasses
+
+    from loopdsl.loader import discover
+    from loopdsl.model import Severity
+    from loopdsl.review import build_review
+    from loopdsl.review.document import body, to_html
+    from loopdsl.serve import Page, Site, run
+
+    runs = _runs(paths, config_file)
+    good: list[Any] = []  # the last review of a design without errors
+    seen: list[Path] = []  # the files of the last build, imports included
+
+    def build(version: str, last: Page | None) -> Page:
+        checked = _checked(runs)
+        workspace, registry = checked.workspace, checked.registry
+        seen[:] = [Path(f.path) for f in workspace.files]
+        stops = [d for d in checked.findings
+                 if d.severity == Severity.ERROR and registry.structural(d.code)]
+        if stops and good:
+            review = dataclasses.replace(good[0], version=version, problems=stops)
+        else:
+            review = build_review(workspace, checked.findings, registry, root=runs[0].root)
+            review.svg = _review_svg(workspace, checked.findings)
+            review.version, review.problems = version, stops
+            if not stops:
+                good[:] = [review]
+        return Page(version, to_html(review), body(review))
+
+    def files() -> list[Path]:
+        found = [p for run in runs for p in discover(run.paths, root=run.root,
+                                                     exclude=run.config.exclude)]
+        return list(dict.fromkeys([*found, *seen]))
+
+    try:
+        site = Site(build, files)
+        run(site, host, port, lambda line: click.echo(line, err=True))
+    except OSError as e:
+        raise UserError(f"cannot serve on {host}:{port}: {e.strerror or e}") from None
+
+
+def _review_svg(workspace: Any, findings: list[Any], direction: str = "LR") -> str | None:
+    """The review page's diagram, its nodes linked to their rows; without
+    Graphviz, None (the page shows Mermaid source) and a warning."""
+    from loopdsl.render.dot import GraphvizFailed, GraphvizMissing, to_dot, to_image
+
+    dot = to_dot(workspace, findings=findings, direction=direction, links=True)
+    try:
+        return to_image(dot, "svg").decode("utf-8")
+    except (GraphvizMissing, GraphvizFailed) as e:
+        click.echo(f"loopdsl: warning: {e}; the page shows the diagram's Mermaid source "
+                   "instead", err=True)
+        return None
+
+
 # --- rules / explain -------------------------------------------------------------
 
 
@@ -861,15 +936,7 @@ def doc(file: str, fmt: str | None, output: Path | None, direction: str,
     review = build_review(workspace, found, registry, direction=direction,
                           root=settle(file, config_file)[2])
     if fmt == "html":
-        from loopdsl.render.dot import GraphvizFailed, GraphvizMissing, to_dot, to_image
-
-        try:
-            review.svg = to_image(to_dot(workspace, findings=found, direction=direction),
-                                  "svg").decode("utf-8")
-        except (GraphvizMissing, GraphvizFailed) as e:
-            review.svg = None
-            click.echo(f"loopdsl: warning: {e}; the page shows the diagram's Mermaid source "
-                       "instead", err=True)
+        review.svg = _review_svg(workspace, found, direction)
         text = to_html(review)
     else:
         text = to_markdown(review)

@@ -56,8 +56,11 @@ def text(value: str) -> str:
 
 
 def to_dot(workspace: Workspace, *, loop: str | None = None,
-           findings: list[Diagnostic] | None = None, direction: str = "LR") -> str:
-    """DOT source for the workspace (or one loop); deterministic."""
+           findings: list[Diagnostic] | None = None, direction: str = "LR",
+           links: bool = False) -> str:
+    """DOT source for the workspace (or one loop); deterministic. With
+    ``links``, each node links to ``#node-<system>.<id>``, its row in the
+    review document."""
     view = build_view(workspace, loop=loop, findings=findings)
     g = graphviz.Digraph("loopdsl")
     g.attr("graph", rankdir=direction, label=text(view.title), labelloc="t", fontsize="18",
@@ -72,10 +75,10 @@ def to_dot(workspace: Workspace, *, loop: str | None = None,
                 sub.attr(label=text(cluster.label), style="rounded,dashed", color="#9E9E9E",
                          fontname="Helvetica", fontsize="13")
                 for vn in cluster.nodes:
-                    _node(sub, vn)
+                    _node(sub, vn, links)
         else:
             for vn in cluster.nodes:
-                _node(g, vn)
+                _node(g, vn, links)
     for vf in view.flows:
         _flow(g, vf)
     _legend(g, view)
@@ -83,14 +86,16 @@ def to_dot(workspace: Workspace, *, loop: str | None = None,
     return source
 
 
-def _attr_list(label: str | None, style: dict[str, str], tooltip: str) -> str:
+def _attr_list(label: str | None, style: dict[str, str], tooltip: str,
+               url: str | None = None) -> str:
     """What ``graphviz`` writes for ``node(label=..., tooltip=..., **style)``: the
     label, then every other attribute sorted (``tooltip`` sorts after each style
     key used here), each quoted. Built here because, on 10,000 nodes, the
     package's quoting of every name and value cost more than the rest of the
     rendering; only user text is quoted each time, style once per run."""
     head = f"label={quote(label)} " if label is not None else ""
-    return f" [{head}{_style(tuple(sorted(style.items())))} tooltip={quote(tooltip)}]"
+    tail = f" URL={quote(url)}" if url is not None else ""
+    return f" [{head}{_style(tuple(sorted(style.items())))} tooltip={quote(tooltip)}{tail}]"
 
 
 @functools.cache
@@ -98,7 +103,7 @@ def _style(items: tuple[tuple[str, str], ...]) -> str:
     return " ".join(f"{quote(k)}={quote(v)}" for k, v in items)
 
 
-def _node(g: graphviz.Digraph, vn: ViewNode) -> None:
+def _node(g: graphviz.Digraph, vn: ViewNode, links: bool) -> None:
     node = vn.node
     second = f"«{node.kind}»" if node.label == node.id else f"{node.id} «{node.kind}»"
     style = {"shape": vn.shape, "fillcolor": vn.fill, "color": vn.border}
@@ -111,7 +116,8 @@ def _node(g: graphviz.Digraph, vn: ViewNode) -> None:
         tooltip = "\n".join([tooltip, *vn.messages])
     label = text(f"{node.label}\n{second}")
     # As g.node() writes it; view ids (n0, n1, ...) need no quoting.
-    g.body.append(f"\t{vn.id}{_attr_list(label, style, text(tooltip))}\n")
+    url = text(f"#node-{node.qualified_id}") if links else None
+    g.body.append(f"\t{vn.id}{_attr_list(label, style, text(tooltip), url)}\n")
 
 
 def _flow(g: graphviz.Digraph, vf: ViewFlow) -> None:

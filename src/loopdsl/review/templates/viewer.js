@@ -5,6 +5,16 @@
 (function () {
   "use strict";
   var view = { scale: 1, x: 0, y: 0 };
+  var drag = null;  // where the pointer was while the diagram is dragged
+
+  // Once per page: the diagram's box is replaced after a save, the window is not.
+  window.addEventListener("mouseup", function () { drag = null; });
+  window.addEventListener("mousemove", function (e) {
+    if (!drag) { return; }
+    view.x += e.clientX - drag.x; view.y += e.clientY - drag.y;
+    drag = { x: e.clientX, y: e.clientY };
+    apply();
+  });
 
   function svg() { return document.querySelector("#diagram svg"); }
 
@@ -34,7 +44,6 @@
     var box = document.getElementById("diagram");
     if (!box || box.getAttribute("data-wired")) { return; }
     box.setAttribute("data-wired", "1");
-    var drag = null;
     box.addEventListener("wheel", function (e) {
       e.preventDefault();
       var rect = box.getBoundingClientRect();
@@ -46,13 +55,6 @@
       apply();
     }, { passive: false });
     box.addEventListener("mousedown", function (e) { drag = { x: e.clientX, y: e.clientY }; });
-    window.addEventListener("mouseup", function () { drag = null; });
-    window.addEventListener("mousemove", function (e) {
-      if (!drag) { return; }
-      view.x += e.clientX - drag.x; view.y += e.clientY - drag.y;
-      drag = { x: e.clientX, y: e.clientY };
-      apply();
-    });
     var button = document.getElementById("fit");
     if (button) { button.addEventListener("click", fit); }
     var picker = document.getElementById("loop-picker");
