@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 import re
 import shutil
@@ -277,6 +278,43 @@ def test_a_format_that_contradicts_the_extension_is_a_usage_error(run, tmp_path,
 
 def test_doc_takes_a_direction(run, tmp_path):
     shutil.copy(EXAMPLES / "coding-agent" / "agent.loop", tmp_path / "agent.loop")
-    assert run("doc", "agent.loop", "--direction", "TB", "-o", "r.md",
+    assert run("doc", "agent.loop", "--direction", "LR", "-o", "r.md",
                cwd=tmp_path).exit_code == 0
-    assert "flowchart TB" in (tmp_path / "r.md").read_text()
+    assert "flowchart LR" in (tmp_path / "r.md").read_text()
+
+
+def shape(name: str, nodes: int, flows: list[tuple[int, int]]) -> str:
+    lines = [f"system {name} {{"]
+    lines += [f'  {"context" if i == 0 else "model"} n{i} "Step number {i}"' for i in range(nodes)]
+    lines += [f"  n{a} -> n{b}" for a, b in flows]
+    return "\n".join([*lines, "}", ""])
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (shape("chain", 8, [(i, i + 1) for i in range(7)]), "TB"),  # long: top to bottom
+    (shape("hub", 12, [(0, i) for i in range(1, 12)]), "LR"),  # tall already
+    (shape("pair", 3, [(0, 1), (1, 2)]), "LR"),  # small: the legend keeps it in shape
+    (shape("ring", 6, [(i, (i + 1) % 6) for i in range(6)]), "TB"),  # a cycle, no way back
+    ("system empty {}\n", "LR"),
+])
+def test_the_direction_follows_the_design_s_shape(text, expected):
+    ws = loads(text)
+    assert not ws.files[0].syntax_error
+    assert to_dot(ws).count(f"rankdir={expected}") == 1
+    assert to_mermaid(ws).splitlines()[3] == f"flowchart {expected}"
+
+
+@pytest.mark.parametrize("folder", EXAMPLE_DIRS, ids=lambda p: p.name)
+def test_the_chosen_direction_reads_better_with_real_dot(folder):
+    """Measured with Graphviz: auto's picture is nearer a page's 4:3 than the other."""
+    from loopdsl.render.dot import to_image
+
+    def aspect(dot: str) -> float:
+        m = re.search(rb'<svg width="(\d+)pt" height="(\d+)pt"', to_image(dot, "svg"))
+        assert m
+        return int(m.group(1)) / int(m.group(2))
+
+    auto = to_dot(example_workspace(folder))
+    other = auto.replace("rankdir=TB", "rankdir=LR") if "rankdir=TB" in auto else \
+        auto.replace("rankdir=LR", "rankdir=TB")
+    assert abs(math.log(aspect(auto) / (4 / 3))) <= abs(math.log(aspect(other) / (4 / 3)))

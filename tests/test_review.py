@@ -194,7 +194,7 @@ def test_html_without_dot_shows_mermaid_source_with_a_note(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     page = (tmp_path / "agent" / "agent.html").read_text()
-    assert "<svg" not in page and "was not found" in page and "flowchart LR" in page
+    assert "<svg" not in page and "was not found" in page and "flowchart TB" in page
 
 
 def test_doc_command(run, write, tmp_path):

@@ -10,15 +10,17 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from html import unescape as html_unescape
 from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, loopdsl_executable
+from conftest import EXAMPLES, chromium, loopdsl_executable
 from loopdsl.serve import Page, Site
 
 PAGE_SWAP = 5.0  # seconds a save may take to reach /state (SPEC: within a second)
@@ -89,6 +91,8 @@ def test_the_page_is_the_review_with_its_diagram(server: Server) -> None:
     assert anchors and all(f'id="{a}"' in page for a in anchors)
     assert "connect-src 'self'" in page and "http://" not in page.split("<main")[0]
     assert server.state()["version"] == "1"
+    status, text, _ = server.get("state?since=1")  # what the page asks while nothing changed
+    assert status == 200 and json.loads(text) == {"version": "1"}
 
 
 def test_only_the_page_and_its_state_are_served(server: Server, workspace: Path) -> None:
@@ -168,3 +172,98 @@ def test_the_site_builds_again_only_when_a_file_changed(tmp_path: Path) -> None:
     page = site.refresh()
     assert page is not None and page.version == "2" and page.html == "two, longer"
     assert built[-1] == ("2", Page("1", "one", "one"))  # the last page is handed on
+
+
+# --- in a real browser ----------------------------------------------------------------
+
+
+def headless(url: str, profile: Path, budget_ms: int) -> str:
+    """The page's DOM after ``budget_ms`` of the page's (virtual) time."""
+    proc = subprocess.run(
+        [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={profile}", f"--virtual-time-budget={budget_ms}", "--dump-dom",
+         url], capture_output=True, text=True, timeout=300)
+    assert "<main" in proc.stdout, proc.stderr[-500:]
+    return proc.stdout
+
+
+@pytest.mark.slow
+def test_the_open_page_follows_a_save_in_chromium(server: Server, workspace: Path,
+                                                  tmp_path: Path) -> None:
+    loop = next(workspace.glob("*.loop"))
+    text = loop.read_text()
+
+    def save_later() -> None:
+        time.sleep(3)  # Chromium has started and loaded the page by then
+        loop.write_text(text.replace('"', '"Renamed ', 1))
+
+    saver = threading.Thread(target=save_later)
+    saver.start()
+    # Each poll waits 0.3 s of the page's time, which passes as fast as the
+    # server answers: 3,000,000 ms are 10,000 polls, some seconds of real time.
+    dom = headless(server.url, tmp_path / "profile", 3_000_000)
+    saver.join()
+    assert '<meta name="loopdsl-version" content="1">' in dom  # loaded before the save
+    assert re.search(r'<body[^>]*data-loopdsl-version="[2-9]', dom)  # swapped after it
+    assert "Renamed " in dom and 'data-wired="1"' in dom  # the viewer wired the new body
+
+
+VIEWER_CHECK = """<script>
+window.addEventListener("load", function () {
+  var out = {}, box = document.getElementById("diagram");
+  var g = function () { return document.querySelector("#diagram svg g"); };
+  var r = box.getBoundingClientRect();
+  var wheel = new WheelEvent("wheel", { deltaY: -100, clientX: r.left + 10,
+    clientY: r.top + 10, bubbles: true, cancelable: true });
+  out.point = [wheel.clientX - r.left, wheel.clientY - r.top];  // as the viewer sees it
+  box.dispatchEvent(wheel);
+  out.zoomed = g().getAttribute("data-loopdsl-view");
+  box.dispatchEvent(new MouseEvent("mousedown", { clientX: 100, clientY: 100, bubbles: true }));
+  window.dispatchEvent(new MouseEvent("mousemove", { clientX: 130, clientY: 90 }));
+  window.dispatchEvent(new MouseEvent("mouseup", {}));
+  window.dispatchEvent(new MouseEvent("mousemove", { clientX: 500, clientY: 500 }));
+  out.panned = g().getAttribute("data-loopdsl-view");
+  out.transform = g().style.transform;
+  document.getElementById("fit").click();
+  out.fitted = g().getAttribute("data-loopdsl-view");
+  var picker = document.getElementById("loop-picker");
+  picker.value = "loop-1";
+  picker.dispatchEvent(new Event("change"));
+  out.edges = Array.prototype.map.call(document.querySelectorAll("#diagram g.edge"),
+    function (e) { return [e.classList.contains("loop-1"), e.style.opacity]; });
+  out.links = document.querySelectorAll("#diagram svg a").length;
+  var pre = document.createElement("pre");
+  pre.textContent = "RESULT:" + JSON.stringify(out) + ":END";
+  document.body.appendChild(pre);
+});
+</script>
+"""
+
+
+@pytest.mark.slow
+def test_the_diagram_pans_zooms_fits_and_highlights_a_loop_in_chromium(tmp_path: Path) -> None:
+    page = tmp_path / "review.html"
+    subprocess.run([loopdsl_executable(), "doc", str(EXAMPLES / "support-assistant"
+                                                      / "support.loop"), "-o", str(page)],
+                   check=True, capture_output=True, timeout=60)
+    # As written, the page's CSP lets its own script run (by its hash) ...
+    assert 'data-wired="1"' in headless(page.as_uri(), tmp_path / "p1", 1000)
+    # ... and a check script added after it drives the viewer as a user would.
+    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page.read_text())
+    page.write_text(html.replace("</body>", VIEWER_CHECK + "</body>"))
+    dom = headless(page.as_uri(), tmp_path / "p2", 1000)
+    m = re.search(r"<pre>RESULT:(.*?):END</pre>", dom, re.S)
+    assert m, dom[-500:]
+    out = json.loads(html_unescape(m.group(1)))
+    px, py = out["point"]  # zoom in around the pointer: it stays where it was
+    view = [float(v) for v in out["zoomed"].split(",")]
+    assert view == pytest.approx([1.2, px - px * 1.2, py - py * 1.2])
+    panned = [float(v) for v in out["panned"].split(",")]  # 30 right, 10 up; then let go
+    assert panned == pytest.approx([1.2, view[1] + 30, view[2] - 10])
+    assert out["transform"].endswith("scale(1.2)")
+    assert out["fitted"] == "1,0,0"
+    assert out["links"] > 0
+    lit = {opacity for in_loop, opacity in out["edges"] if in_loop}
+    dim = {opacity for in_loop, opacity in out["edges"] if not in_loop}
+    assert lit == {"1"} and dim == {"0.15"}

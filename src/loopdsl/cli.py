@@ -735,7 +735,7 @@ def serve(paths: tuple[str, ...], port: int, host: str, config_file: Path | None
         raise UserError(f"cannot serve on {host}:{port}: {e.strerror or e}") from None
 
 
-def _review_svg(workspace: Any, findings: list[Any], direction: str = "LR") -> str | None:
+def _review_svg(workspace: Any, findings: list[Any], direction: str = "auto") -> str | None:
     """The review page's diagram, its nodes linked to their rows; without
     Graphviz, None (the page shows Mermaid source) and a warning."""
     from loopdsl.render.dot import GraphvizFailed, GraphvizMissing, to_dot, to_image
@@ -866,8 +866,10 @@ def _format_for(fmt: str | None, output: Path | None, suffixes: dict[str, str],
 @click.option("--findings", is_flag=True,
               help="Outline nodes and flows with findings in the colour of their worst "
                    "severity (messages as SVG tooltips).")
-@click.option("--direction", type=click.Choice(["LR", "TB"]), default="LR", show_default=True,
-              help="Left to right, or top to bottom.")
+@click.option("--direction", type=click.Choice(["auto", "LR", "TB"]), default="auto",
+              show_default=True,
+              help="Left to right, top to bottom, or auto: top to bottom when left to right "
+                   "would be much wider than tall.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Read settings from this file instead of the nearest one.")
 def render(file: str, fmt: str | None, output: Path | None, loop_id: str | None,
@@ -914,8 +916,10 @@ def render(file: str, fmt: str | None, output: Path | None, loop_id: str | None,
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Where to write; `-` for standard output. Default: FILE's name with .md "
                    "or .html, beside FILE.")
-@click.option("--direction", type=click.Choice(["LR", "TB"]), default="LR", show_default=True,
-              help="The diagram left to right, or top to bottom.")
+@click.option("--direction", type=click.Choice(["auto", "LR", "TB"]), default="auto",
+              show_default=True,
+              help="The diagrams left to right, top to bottom, or auto: top to bottom when "
+                   "left to right would be much wider than tall.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Read settings from this file instead of the nearest one.")
 def doc(file: str, fmt: str | None, output: Path | None, direction: str,

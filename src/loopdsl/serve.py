@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 POLL = 0.2  # seconds between looks at the files' modification times
 
@@ -73,13 +74,15 @@ def handler(site: Site) -> type[BaseHTTPRequestHandler]:
         server_version = "loopdsl"
 
         def do_GET(self) -> None:
-            path = self.path.split("?", 1)[0]
+            path, _, query = self.path.partition("?")
             page = site.page
             if path == "/":
                 self._send(200, "text/html; charset=utf-8", page.html)
             elif path == "/state":
-                self._send(200, "application/json",
-                           json.dumps({"version": page.version, "html": page.body}))
+                state = {"version": page.version}
+                if parse_qs(query).get("since") != [page.version]:  # the body only if newer
+                    state["html"] = page.body
+                self._send(200, "application/json", json.dumps(state))
             else:
                 self._send(404, "text/plain; charset=utf-8", "not found\n")
 

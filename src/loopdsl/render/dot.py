@@ -25,6 +25,7 @@ from loopdsl.render.view import (
     ViewFlow,
     ViewNode,
     build_view,
+    readable_direction,
 )
 
 INSTALL_HINT = (
@@ -56,12 +57,14 @@ def text(value: str) -> str:
 
 
 def to_dot(workspace: Workspace, *, loop: str | None = None,
-           findings: list[Diagnostic] | None = None, direction: str = "LR",
+           findings: list[Diagnostic] | None = None, direction: str = "auto",
            links: bool = False) -> str:
     """DOT source for the workspace (or one loop); deterministic. With
     ``links``, each node links to ``#node-<system>.<id>``, its row in the
     review document."""
     view = build_view(workspace, loop=loop, findings=findings)
+    if direction == "auto":
+        direction = readable_direction(view)
     g = graphviz.Digraph("loopdsl")
     g.attr("graph", rankdir=direction, label=text(view.title), labelloc="t", fontsize="18",
            fontname="Helvetica", compound="true", newrank="true", nodesep="0.4",

@@ -19,6 +19,7 @@ from loopdsl.render.view import (
     SEVERITY_COLORS,
     ViewNode,
     build_view,
+    readable_direction,
 )
 
 # Mermaid's own shapes, closest to the Graphviz ones.
@@ -49,9 +50,12 @@ def node_shape(role: Role | None) -> tuple[str, str]:
 
 
 def to_mermaid(workspace: Workspace, *, loop: str | None = None,
-               findings: list[Diagnostic] | None = None, direction: str = "LR") -> str:
-    """A Mermaid flowchart for the workspace (or one loop); deterministic."""
+               findings: list[Diagnostic] | None = None, direction: str = "auto") -> str:
+    """A Mermaid flowchart for the workspace (or one loop); deterministic.
+    ``direction`` ``auto`` is ``readable_direction``'s choice."""
     view = build_view(workspace, loop=loop, findings=findings)
+    if direction == "auto":
+        direction = readable_direction(view)
     # The title lives in YAML front matter, where a JSON string is a valid scalar.
     out = [f"---\ntitle: {json.dumps(view.title)}\n---", f"flowchart {direction}"]
     several = len(view.clusters) > 1

@@ -4,6 +4,7 @@ feedback, and where the findings are. Renderers only lay it out."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -198,3 +199,49 @@ def build_view(workspace: Workspace, *, loop: str | None = None,
                     key=lambda sev: -sev.rank)
     return View(title, clusters, view_flows, loop_rows, [r for r in Role if r in present],
                 marked)
+
+
+# --- direction ----------------------------------------------------------------------
+
+PAGE = 4 / 3  # the shape a reader's screen or page has, width over height
+
+
+def readable_direction(view: View) -> str:
+    """``LR`` unless left-to-right would be much wider than tall and top-to-
+    bottom comes nearer a page's shape; then ``TB``. The sizes are estimated
+    from ranks (breadth-first from the nodes no forward flow enters; the ways
+    back are left out, as Graphviz lays them against the flow) and the
+    labels' lengths, in linear time, without running Graphviz."""
+    nodes = {vn.id: vn for cluster in view.clusters for vn in cluster.nodes}
+    if not nodes:
+        return "LR"
+    forward: dict[str, list[str]] = {n: [] for n in nodes}
+    entered: set[str] = set()
+    for vf in view.flows:
+        if not vf.back and vf.source != vf.target:
+            forward[vf.source].append(vf.target)
+            entered.add(vf.target)
+    rank = {n: 0 for n in nodes if n not in entered} or {next(iter(nodes)): 0}
+    queue = list(rank)
+    for n in queue:  # grows as it goes: breadth first
+        for m in forward[n]:
+            if m not in rank:
+                rank[m] = rank[n] + 1
+                queue.append(m)
+    for n in nodes:  # only on cycles that no way back breaks: a rank of their own
+        rank.setdefault(n, max(rank.values()) + 1)
+    widths: dict[int, list[float]] = {}
+    for n, r in rank.items():
+        node = nodes[n].node
+        chars = max(len(node.label), len(node.id) + len(node.kind) + 3)
+        widths.setdefault(r, []).append(max(0.75, 0.085 * chars + 0.3))  # inches, 11 pt
+    height, rank_gap, node_gap = 0.6, 0.6, 0.4
+    lr = (sum(max(w) + rank_gap for w in widths.values()),
+          max(len(w) * (height + node_gap) for w in widths.values()))
+    tb = (max(sum(w) + node_gap * len(w) for w in widths.values()),
+          len(widths) * (height + rank_gap))
+    lr_aspect, tb_aspect = lr[0] / lr[1], tb[0] / tb[1]
+    # Up to three ranks the legend, as tall as the picture, keeps it in shape.
+    wide = len(widths) > 3 and lr_aspect > 2 * PAGE
+    nearer = abs(math.log(tb_aspect / PAGE)) < abs(math.log(lr_aspect / PAGE))
+    return "TB" if wide and nearer else "LR"

@@ -159,7 +159,7 @@ def _system_facts(system: System, graph: FlowGraph, file: str) -> SystemFacts:
 
 
 def build_review(workspace: Workspace, findings: list[Diagnostic],
-                 registry: Registry | None = None, *, direction: str = "LR",
+                 registry: Registry | None = None, *, direction: str = "auto",
                  root: Path | None = None) -> Review:
     """Everything the document says, computed once for both formats; the
     checklist holds the rules the registry runs (default: the default ones)."""
