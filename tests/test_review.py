@@ -91,8 +91,11 @@ def test_hostile_labels_in_markdown():
     for row in table_rows(md):
         assert len(row) in (3, 4, 5), row  # no label adds or removes a column
     assert "<script>" not in md and "<b>" not in md
-    fence = md.index("```mermaid")
-    assert md.index("```", fence + 3) > fence and md.count("```") == 2
+    # the workspace's diagram and the loop's, each fence closed where it should be
+    assert md.count("```mermaid") == 2 and md.count("```") == 4
+    for block in md.split("```mermaid\n")[1:]:
+        assert block.index("```") > block.index("flowchart")
+        assert "`" not in block[:block.index("```")]
     assert "ends with a backslash \\\\" in md  # a backslash is escaped, not eating the cell
 
 

@@ -176,21 +176,39 @@ def test_the_site_builds_again_only_when_a_file_changed(tmp_path: Path) -> None:
 
 # --- in a real browser ----------------------------------------------------------------
 
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"  # screenshots for people
+LOCAL_ONLY = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"  # no network
 
-def headless(url: str, profile: Path, budget_ms: int) -> str:
-    """The page's DOM after ``budget_ms`` of the page's (virtual) time."""
+
+def browse(url: str, profile: Path, *args: str) -> str:
     proc = subprocess.run(
         [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={profile}", f"--virtual-time-budget={budget_ms}", "--dump-dom",
-         url], capture_output=True, text=True, timeout=300)
-    assert "<main" in proc.stdout, proc.stderr[-500:]
-    return proc.stdout
+         LOCAL_ONLY, f"--user-data-dir={profile}", *args, url],
+        capture_output=True, text=True, timeout=300)
+    return proc.stdout + proc.stderr
+
+
+def headless(url: str, profile: Path, budget_ms: int) -> str:
+    """The page's DOM after ``budget_ms`` of the page's (virtual) time."""
+    dom = browse(url, profile, f"--virtual-time-budget={budget_ms}", "--dump-dom")
+    assert "<main" in dom, dom[-500:]
+    return dom
+
+
+def screenshot(url: str, profile: Path, name: str, height: int = 1400) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    out = ARTIFACTS / name
+    out.unlink(missing_ok=True)
+    browse(url, profile, f"--window-size=1280,{height}", "--virtual-time-budget=2000",
+           f"--screenshot={out}")
+    assert out.read_bytes()[:4] == b"\x89PNG", f"no screenshot {name}"
 
 
 @pytest.mark.slow
 def test_the_open_page_follows_a_save_in_chromium(server: Server, workspace: Path,
                                                   tmp_path: Path) -> None:
+    screenshot(server.url, tmp_path / "p0", "serve-before-edit.png")
     loop = next(workspace.glob("*.loop"))
     text = loop.read_text()
 
@@ -202,18 +220,24 @@ def test_the_open_page_follows_a_save_in_chromium(server: Server, workspace: Pat
     saver.start()
     # Each poll waits 0.3 s of the page's time, which passes as fast as the
     # server answers: 3,000,000 ms are 10,000 polls, some seconds of real time.
-    dom = headless(server.url, tmp_path / "profile", 3_000_000)
+    # The page opens zoomed (the view in its address); the swap must keep it.
+    dom = headless(server.url + "#view=1.5,-40,-30", tmp_path / "profile", 3_000_000)
     saver.join()
     assert '<meta name="loopdsl-version" content="1">' in dom  # loaded before the save
     assert re.search(r'<body[^>]*data-loopdsl-version="[2-9]', dom)  # swapped after it
     assert "Renamed " in dom and 'data-wired="1"' in dom  # the viewer wired the new body
+    assert re.search(r'<svg[^>]*data-loopdsl-view="1.5,-40,-30"', dom)  # zoom kept
+    screenshot(server.url, tmp_path / "p0", "serve-after-edit.png")
 
 
 VIEWER_CHECK = """<script>
 window.addEventListener("load", function () {
   var out = {}, box = document.getElementById("diagram");
-  var g = function () { return document.querySelector("#diagram svg g"); };
+  var g = function () { return document.querySelector("#diagram svg"); };
   var r = box.getBoundingClientRect();
+  out.visible = Array.prototype.every.call(document.querySelectorAll("#diagram g.node"),
+    function (n) { var b = n.getBoundingClientRect();
+      return b.width > 0 && b.left >= r.left && b.right <= r.right + 1 && b.top >= r.top; });
   var wheel = new WheelEvent("wheel", { deltaY: -100, clientX: r.left + 10,
     clientY: r.top + 10, bubbles: true, cancelable: true });
   out.point = [wheel.clientX - r.left, wheel.clientY - r.top];  // as the viewer sees it
@@ -225,6 +249,7 @@ window.addEventListener("load", function () {
   window.dispatchEvent(new MouseEvent("mousemove", { clientX: 500, clientY: 500 }));
   out.panned = g().getAttribute("data-loopdsl-view");
   out.transform = g().style.transform;
+  out.hash = location.hash;
   document.getElementById("fit").click();
   out.fitted = g().getAttribute("data-loopdsl-view");
   var picker = document.getElementById("loop-picker");
@@ -233,6 +258,7 @@ window.addEventListener("load", function () {
   out.edges = Array.prototype.map.call(document.querySelectorAll("#diagram g.edge"),
     function (e) { return [e.classList.contains("loop-1"), e.style.opacity]; });
   out.links = document.querySelectorAll("#diagram svg a").length;
+  out.loopDiagrams = document.querySelectorAll(".loop-diagram svg").length;
   var pre = document.createElement("pre");
   pre.textContent = "RESULT:" + JSON.stringify(out) + ":END";
   document.body.appendChild(pre);
@@ -241,29 +267,50 @@ window.addEventListener("load", function () {
 """
 
 
-@pytest.mark.slow
-def test_the_diagram_pans_zooms_fits_and_highlights_a_loop_in_chromium(tmp_path: Path) -> None:
+@pytest.fixture
+def review_page(tmp_path: Path) -> Path:
     page = tmp_path / "review.html"
     subprocess.run([loopdsl_executable(), "doc", str(EXAMPLES / "support-assistant"
                                                       / "support.loop"), "-o", str(page)],
                    check=True, capture_output=True, timeout=60)
+    return page
+
+
+@pytest.mark.slow
+def test_the_diagram_pans_zooms_fits_and_highlights_a_loop_in_chromium(
+        review_page: Path, tmp_path: Path) -> None:
     # As written, the page's CSP lets its own script run (by its hash) ...
-    assert 'data-wired="1"' in headless(page.as_uri(), tmp_path / "p1", 1000)
+    assert 'data-wired="1"' in headless(review_page.as_uri(), tmp_path / "p1", 1000)
     # ... and a check script added after it drives the viewer as a user would.
-    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page.read_text())
-    page.write_text(html.replace("</body>", VIEWER_CHECK + "</body>"))
-    dom = headless(page.as_uri(), tmp_path / "p2", 1000)
+    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "",
+                  review_page.read_text())
+    review_page.write_text(html.replace("</body>", VIEWER_CHECK + "</body>"))
+    dom = headless(review_page.as_uri(), tmp_path / "p2", 1000)
     m = re.search(r"<pre>RESULT:(.*?):END</pre>", dom, re.S)
     assert m, dom[-500:]
     out = json.loads(html_unescape(m.group(1)))
+    assert out["visible"]  # every node is drawn inside the diagram's box
     px, py = out["point"]  # zoom in around the pointer: it stays where it was
     view = [float(v) for v in out["zoomed"].split(",")]
     assert view == pytest.approx([1.2, px - px * 1.2, py - py * 1.2])
     panned = [float(v) for v in out["panned"].split(",")]  # 30 right, 10 up; then let go
     assert panned == pytest.approx([1.2, view[1] + 30, view[2] - 10])
     assert out["transform"].endswith("scale(1.2)")
+    assert out["hash"] == "#view=" + out["panned"]  # a reload shows the same view
     assert out["fitted"] == "1,0,0"
-    assert out["links"] > 0
+    assert out["links"] > 0 and out["loopDiagrams"] == 2  # the whole design, then each loop
     lit = {opacity for in_loop, opacity in out["edges"] if in_loop}
     dim = {opacity for in_loop, opacity in out["edges"] if not in_loop}
     assert lit == {"1"} and dim == {"0.15"}
+
+
+@pytest.mark.slow
+def test_screenshots_of_the_review_page(review_page: Path, tmp_path: Path) -> None:
+    url = review_page.as_uri()
+    screenshot(url, tmp_path / "p", "review-workspace.png", height=2600)
+    screenshot(url + "#loop=loop-1", tmp_path / "p", "review-one-loop.png")
+    screenshot(url + "#view=2.2,-500,-300", tmp_path / "p", "review-zoomed.png")
+    dom = headless(url + "#view=2.2,-500,-300&loop=loop-1", tmp_path / "p", 1000)
+    assert re.search(r'<svg[^>]*data-loopdsl-view="2.2,-500,-300"', dom)
+    assert re.search(r'<g id="edge\d+" class="edge[^"]*loop-1[^"]*" style="opacity: 1', dom)
+    assert re.search(r'<g id="edge\d+" class="edge" style="opacity: 0.15', dom)

@@ -717,7 +717,7 @@ def serve(paths: tuple[str, ...], port: int, host: str, config_file: Path | None
             review = dataclasses.replace(good[0], version=version, problems=stops)
         else:
             review = build_review(workspace, checked.findings, registry, root=runs[0].root)
-            review.svg = _review_svg(workspace, checked.findings)
+            _draw(review, workspace, checked.findings)
             review.version, review.problems = version, stops
             if not stops:
                 good[:] = [review]
@@ -735,18 +735,17 @@ def serve(paths: tuple[str, ...], port: int, host: str, config_file: Path | None
         raise UserError(f"cannot serve on {host}:{port}: {e.strerror or e}") from None
 
 
-def _review_svg(workspace: Any, findings: list[Any], direction: str = "auto") -> str | None:
-    """The review page's diagram, its nodes linked to their rows; without
-    Graphviz, None (the page shows Mermaid source) and a warning."""
-    from loopdsl.render.dot import GraphvizFailed, GraphvizMissing, to_dot, to_image
+def _draw(review: Any, workspace: Any, findings: list[Any], direction: str = "auto") -> None:
+    """The review page's diagrams; without Graphviz, a warning (the page then
+    shows the Mermaid source)."""
+    from loopdsl.render.dot import GraphvizFailed, GraphvizMissing
+    from loopdsl.review import draw
 
-    dot = to_dot(workspace, findings=findings, direction=direction, links=True)
     try:
-        return to_image(dot, "svg").decode("utf-8")
+        draw(review, workspace, findings, direction)
     except (GraphvizMissing, GraphvizFailed) as e:
         click.echo(f"loopdsl: warning: {e}; the page shows the diagram's Mermaid source "
                    "instead", err=True)
-        return None
 
 
 # --- rules / explain -------------------------------------------------------------
@@ -940,7 +939,7 @@ def doc(file: str, fmt: str | None, output: Path | None, direction: str,
     review = build_review(workspace, found, registry, direction=direction,
                           root=settle(file, config_file)[2])
     if fmt == "html":
-        review.svg = _review_svg(workspace, found, direction)
+        _draw(review, workspace, found, direction)
         text = to_html(review)
     else:
         text = to_markdown(review)

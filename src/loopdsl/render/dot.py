@@ -181,3 +181,14 @@ def to_image(dot_source: str, fmt: str) -> bytes:
         raise GraphvizFailed(f"Graphviz's dot could not draw the diagram: "
                              f"{why[0] if why else f'exit code {proc.returncode}'}")
     return proc.stdout
+
+
+def to_svgs(dot_sources: list[str]) -> list[str]:
+    """Several diagrams drawn by one run of ``dot``: one SVG document each."""
+    if not dot_sources:
+        return []
+    out = to_image("".join(dot_sources), "svg").decode("utf-8")
+    svgs = ["<?xml" + part for part in out.split("<?xml")[1:]]
+    if len(svgs) != len(dot_sources):
+        raise GraphvizFailed(f"Graphviz's dot drew {len(svgs)} diagrams of {len(dot_sources)}")
+    return svgs

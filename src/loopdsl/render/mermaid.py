@@ -44,6 +44,16 @@ def text(value: str) -> str:
     return _SPECIAL.sub(one, printable(value))
 
 
+# Mermaid draws the title as it is (no entity codes there): markup and backticks,
+# which would read as HTML or close a Markdown fence, become look-alikes
+# (single angle quotes, a turned comma).
+_TITLE = str.maketrans({"<": "\u2039", ">": "\u203a", "`": "\u02bb"})
+
+
+def _title(value: str) -> str:
+    return printable(value).replace("\n", " ").translate(_TITLE)
+
+
 def node_shape(role: Role | None) -> tuple[str, str]:
     """The brackets that give a node of this role its shape."""
     return _SHAPES.get(role, ('["', '"]')) if role else ('["', '"]')
@@ -57,7 +67,7 @@ def to_mermaid(workspace: Workspace, *, loop: str | None = None,
     if direction == "auto":
         direction = readable_direction(view)
     # The title lives in YAML front matter, where a JSON string is a valid scalar.
-    out = [f"---\ntitle: {json.dumps(view.title)}\n---", f"flowchart {direction}"]
+    out = [f"---\ntitle: {json.dumps(_title(view.title))}\n---", f"flowchart {direction}"]
     several = len(view.clusters) > 1
     for cluster in view.clusters:
         indent = "    " if several else "  "

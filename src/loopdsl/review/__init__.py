@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from loopdsl.linter.registry import Registry
 
 
+LOOP_DIAGRAMS = 24  # loops drawn on their own; more would make the page the size of
+# the workspace times its loops
+
+
 @dataclass(slots=True)
 class LoopFacts:
     id: str
@@ -34,6 +38,8 @@ class LoopFacts:
     cost: str  # "0.004 USD per turn", or ""
     worst: str = ""  # latency x max_iterations: "255000 ms", or ""
     worst_over_budget: bool = False
+    mermaid: str = ""  # the loop's own diagram (the first LOOP_DIAGRAMS loops)
+    svg: str | None = None  # and as Graphviz SVG, for HTML
 
 
 @dataclass(slots=True)
@@ -158,6 +164,27 @@ def _system_facts(system: System, graph: FlowGraph, file: str) -> SystemFacts:
     )
 
 
+def _drawn_loops(systems: list[SystemFacts]) -> list[tuple[str, LoopFacts]]:
+    return [(s.id, lp) for s in systems for lp in s.loops][:LOOP_DIAGRAMS]
+
+
+def draw(review: Review, workspace: Workspace, findings: list[Diagnostic],
+         direction: str = "auto") -> None:
+    """Graphviz SVGs for the HTML page, by one run of ``dot``: the workspace's
+    and each drawn loop's, nodes linked to their rows. Raises
+    ``GraphvizMissing`` or ``GraphvizFailed``."""
+    from loopdsl.render.dot import to_dot, to_svgs
+
+    loops = _drawn_loops(review.systems)
+    sources = [to_dot(workspace, findings=findings, direction=direction, links=True)]
+    sources += [to_dot(workspace, loop=f"{system}.{lp.id}", findings=findings,
+                       direction=direction, links=True) for system, lp in loops]
+    svgs = to_svgs(sources)
+    review.svg = svgs[0]
+    for (_, lp), svg in zip(loops, svgs[1:], strict=True):
+        lp.svg = svg
+
+
 def build_review(workspace: Workspace, findings: list[Diagnostic],
                  registry: Registry | None = None, *, direction: str = "auto",
                  root: Path | None = None) -> Review:
@@ -174,9 +201,13 @@ def build_review(workspace: Workspace, findings: list[Diagnostic],
     checklist = [CheckItem(r.code, r.name, r.summary, counts.get(r.code, 0))
                  for r in (registry or build()).running()]
     title = " / ".join(s.label for s in workspace.systems) or "Empty workspace"
+    systems = [_system_facts(s, graph, _relative(s.file, root)) for s in workspace.systems]
+    for system, facts in _drawn_loops(systems):
+        facts.mermaid = to_mermaid(workspace, loop=f"{system}.{facts.id}", findings=findings,
+                                   direction=direction)
     return Review(
         title=f"Design review: {title}",
-        systems=[_system_facts(s, graph, _relative(s.file, root)) for s in workspace.systems],
+        systems=systems,
         findings={k: v for k, v in by_severity.items() if v},
         checklist=checklist,
         files=[_relative(f.path, root) for f in workspace.files],

@@ -36,6 +36,7 @@ def _environment(html: bool) -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True,
     )
     env.filters["md"] = md
+    env.filters["svg"] = lambda svg: Markup(_svg_element(svg))
     return env
 
 

@@ -14,22 +14,40 @@
     view.x += e.clientX - drag.x; view.y += e.clientY - drag.y;
     drag = { x: e.clientX, y: e.clientY };
     apply();
+    remember();
   });
 
   function svg() { return document.querySelector("#diagram svg"); }
 
   function apply() {
+    // On the svg element itself: Graphviz's top group has a transform attribute of
+    // its own (it moves the drawing into view), which a CSS transform would replace.
     var s = svg();
     if (!s) { return; }
-    var layer = s.querySelector("g");
-    if (layer) {
-      layer.setAttribute("data-loopdsl-view", view.scale + "," + view.x + "," + view.y);
-      layer.style.transformOrigin = "0 0";
-      layer.style.transform = "translate(" + view.x + "px," + view.y + "px) scale(" + view.scale + ")";
-    }
+    s.setAttribute("data-loopdsl-view", view.scale + "," + view.x + "," + view.y);
+    s.style.transformOrigin = "0 0";
+    s.style.transform = "translate(" + view.x + "px," + view.y + "px) scale(" + view.scale + ")";
   }
 
-  function fit() { view = { scale: 1, x: 0, y: 0 }; apply(); }
+  // The view and the picked loop live in the address's fragment, so a reload
+  // or a shared link shows the same picture: #view=SCALE,X,Y&loop=loop-N.
+  function remember() {
+    if (!window.history || !history.replaceState) { return; }
+    var picker = document.getElementById("loop-picker");
+    var hash = "#view=" + view.scale + "," + view.x + "," + view.y;
+    if (picker && picker.value) { hash += "&loop=" + picker.value; }
+    try { history.replaceState(null, "", hash); } catch (e) { /* a sandboxed page */ }
+  }
+
+  function recall() {
+    var v = /view=(-?[\d.]+),(-?[\d.]+),(-?[\d.]+)/.exec(location.hash);
+    if (v) { view = { scale: +v[1] || 1, x: +v[2], y: +v[3] }; }
+    var l = /loop=(loop-\d+)/.exec(location.hash);
+    var picker = document.getElementById("loop-picker");
+    if (l && picker) { picker.value = l[1]; }
+  }
+
+  function fit() { view = { scale: 1, x: 0, y: 0 }; apply(); remember(); }
 
   function highlight(loop) {
     var s = svg();
@@ -53,13 +71,14 @@
       view.y = py - (py - view.y) * k;
       view.scale *= k;
       apply();
+      remember();
     }, { passive: false });
     box.addEventListener("mousedown", function (e) { drag = { x: e.clientX, y: e.clientY }; });
     var button = document.getElementById("fit");
     if (button) { button.addEventListener("click", fit); }
     var picker = document.getElementById("loop-picker");
     if (picker) {
-      picker.addEventListener("change", function () { highlight(picker.value); });
+      picker.addEventListener("change", function () { highlight(picker.value); remember(); });
       highlight(picker.value);
     }
     apply();
@@ -91,6 +110,7 @@
     poll();
   }
 
+  if (/view=|loop=/.test(location.hash)) { recall(); }
   wire();
   live();
 }());
