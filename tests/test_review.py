@@ -74,6 +74,10 @@ def test_contents_a_reviewer_needs():
     assert "- [ ] **LD202 loop-over-budget**" in md and "1 finding to discuss" in md
     assert "- [ ] **LD101 model-without-context**" in md  # the reviewer ticks, not loopdsl
     assert "[x]" not in md
+    page = to_html(review_of(loads(text)))  # in HTML too: boxes for the reviewer, unticked
+    assert page.count('<input type="checkbox">') == len(review_of(loads(text)).checklist) > 0
+    assert "checked" not in page and "✔" not in page
+    assert re.search(r'id="rule-LD202".*?1 finding to discuss', page, re.S)
     assert md.rstrip().endswith("Source files: &lt;string&gt;.")
     assert not re.search(r"20\d\d-\d\d-\d\d|\d\d:\d\d:\d\d", md)  # no timestamps
 
