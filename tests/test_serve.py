@@ -174,6 +174,28 @@ def test_the_site_builds_again_only_when_a_file_changed(tmp_path: Path) -> None:
     assert built[-1] == ("2", Page("1", "one", "one"))  # the last page is handed on
 
 
+def test_a_failing_rebuild_is_told_once_and_the_page_kept(tmp_path: Path) -> None:
+    calls = {"n": 0}
+
+    def files() -> list[Path]:
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise OSError("the folder went away")
+        return []
+
+    site = Site(lambda version, last: Page(version, "page", "body"), files)
+    told: list[str] = []
+    stop = threading.Event()
+    watcher = threading.Thread(target=site.watch, args=(stop, told.append))
+    watcher.start()
+    time.sleep(1.2)  # several polls
+    stop.set()
+    watcher.join()
+    assert calls["n"] > 3 and told == ["loopdsl: warning: the page was not updated: "
+                                       "the folder went away"]
+    assert site.page == Page("1", "page", "body")
+
+
 # --- in a real browser ----------------------------------------------------------------
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"  # screenshots for people

@@ -61,12 +61,18 @@ class Site:
             self.page = self._build(str(self.count), getattr(self, "page", None))
             return self.page
 
-    def watch(self, stop: threading.Event) -> None:
+    def watch(self, stop: threading.Event, warn: Callable[[str], None]) -> None:
+        """Refresh until ``stop``; a failure is told once, not every poll."""
+        told = ""
         while not stop.wait(POLL):
             try:
                 self.refresh()
-            except Exception as e:
-                print(f"loopdsl: warning: could not build the page: {e}", flush=True)
+                told = ""
+            except Exception as e:  # the page stays as it was; the next save may mend it
+                message = f"loopdsl: warning: the page was not updated: {e}"
+                if message != told:
+                    warn(message)
+                    told = message
 
 
 def handler(site: Site) -> type[BaseHTTPRequestHandler]:
@@ -105,7 +111,7 @@ def run(site: Site, host: str, port: int, announce: Callable[[str], None]) -> No
     """Serve until interrupted (Ctrl-C ends it normally)."""
     server = ThreadingHTTPServer((host, port), handler(site))
     stop = threading.Event()
-    watcher = threading.Thread(target=site.watch, args=(stop,), daemon=True)
+    watcher = threading.Thread(target=site.watch, args=(stop, announce), daemon=True)
     watcher.start()
     shown = f"[{host}]" if ":" in host else host
     announce(f"loopdsl: serving the review on http://{shown}:{server.server_address[1]}/ "
