@@ -318,3 +318,10 @@ def test_the_chosen_direction_reads_better_with_real_dot(folder):
     other = auto.replace("rankdir=TB", "rankdir=LR") if "rankdir=TB" in auto else \
         auto.replace("rankdir=LR", "rankdir=TB")
     assert abs(math.log(aspect(auto) / (4 / 3))) <= abs(math.log(aspect(other) / (4 / 3)))
+
+
+def test_large_designs_bound_dot_s_layout_passes():
+    small = to_dot(example_workspace(EXAMPLES / "support-assistant"))
+    large = to_dot(loads(shape("big", 200, [(i, i + 1) for i in range(199)])))
+    assert "nslimit" not in small and "mclimit" not in small
+    assert "mclimit=0.1 nslimit=1 nslimit1=1" in large
