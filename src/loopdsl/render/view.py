@@ -228,8 +228,9 @@ def readable_direction(view: View) -> str:
             if m not in rank:
                 rank[m] = rank[n] + 1
                 queue.append(m)
+    last = max(rank.values()) + 1
     for n in nodes:  # only on cycles that no way back breaks: a rank of their own
-        rank.setdefault(n, max(rank.values()) + 1)
+        rank.setdefault(n, last)
     widths: dict[int, list[float]] = {}
     for n, r in rank.items():
         node = nodes[n].node
