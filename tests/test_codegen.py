@@ -37,6 +37,8 @@ system class @INJ@ {
   context __init__
   context previous
   context turns
+  context None
+  context True
   feedback x２
   match -> def -> type -> Übersetzer -> match
   ﬁle -> def
@@ -47,6 +49,8 @@ system class @INJ@ {
   __init__ -> def
   previous -> def
   turns -> def
+  None -> def
+  True -> type
   type -> x２ -> file
   loop turn { max_iterations: 3  def -> type -> print -> evalSet -> type  previous -> def
     turns -> def }
@@ -125,6 +129,9 @@ def test_names_are_valid_and_unique():
     camel = Names()
     assert [camel.camel(raw) for raw in ["eval_set", "evalSet", "EvalSet", "x２", "_"]] == [
         "EvalSet", "EvalSet2", "EvalSet3", "X2", "Node"]
+    awkward = Names()  # capitalised keywords and builtins are classes' names too
+    got = [awkward.camel(raw) for raw in ["None", "True", "false", "exception", "type"]]
+    assert got == ["None_", "True_", "False_", "Exception_", "Type"]
 
 
 def test_generation_gap_force_and_check(tmp_path):

@@ -56,7 +56,10 @@ class Names:
         name = "".join(w[0].upper() + w[1:] for w in words) or "Node"
         if name[0].isdigit():
             name = "N" + name
-        return self._unique(name + suffix)
+        name += suffix
+        if keyword.iskeyword(name) or hasattr(builtins, name):  # None, True, Exception
+            name += "_"
+        return self._unique(name)
 
 
 def _clean(raw: str, *, lower: bool) -> str:
