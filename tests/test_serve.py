@@ -159,19 +159,19 @@ def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
 def test_the_site_builds_again_only_when_a_file_changed(tmp_path: Path) -> None:
     f = tmp_path / "a.loop"
     f.write_text("one")
-    built: list[tuple[str, Page | None]] = []
+    built: list[str] = []
 
-    def build(version: str, last: Page | None) -> Page:
-        built.append((version, last))
+    def build(version: str) -> Page:
+        built.append(version)
         return Page(version, f.read_text(), f.read_text())
 
     site = Site(build, lambda: [f, tmp_path / "gone.loop"])
-    assert site.page == Page("1", "one", "one") and built == [("1", None)]
+    assert site.page == Page("1", "one", "one") and built == ["1"]
     assert site.refresh() is None  # nothing changed
     f.write_text("two, longer")
     page = site.refresh()
     assert page is not None and page.version == "2" and page.html == "two, longer"
-    assert built[-1] == ("2", Page("1", "one", "one"))  # the last page is handed on
+    assert site.page is page and built == ["1", "2"]
 
 
 def test_a_failing_rebuild_is_told_once_and_the_page_kept(tmp_path: Path) -> None:
@@ -183,7 +183,7 @@ def test_a_failing_rebuild_is_told_once_and_the_page_kept(tmp_path: Path) -> Non
             raise OSError("the folder went away")
         return []
 
-    site = Site(lambda version, last: Page(version, "page", "body"), files)
+    site = Site(lambda version: Page(version, "page", "body"), files)
     told: list[str] = []
     stop = threading.Event()
     watcher = threading.Thread(target=site.watch, args=(stop, told.append))

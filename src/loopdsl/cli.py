@@ -707,7 +707,7 @@ def serve(paths: tuple[str, ...], port: int, host: str, config_file: Path | None
     good: list[Any] = []  # the last review of a design without errors
     seen: list[Path] = []  # the files of the last build, imports included
 
-    def build(version: str, last: Page | None) -> Page:
+    def build(version: str) -> Page:
         checked = _checked(runs)
         workspace, registry = checked.workspace, checked.registry
         seen[:] = [Path(f.path) for f in workspace.files]
@@ -721,7 +721,8 @@ def serve(paths: tuple[str, ...], port: int, host: str, config_file: Path | None
             review.version, review.problems = version, stops
             if not stops:
                 good[:] = [review]
-        return Page(version, to_html(review), body(review))
+        page = to_html(review)
+        return Page(version, page, body(page))
 
     def files() -> list[Path]:
         found = [p for run in runs for p in discover(run.paths, root=run.root,

@@ -31,7 +31,7 @@ class Page:
 class Site:
     """The current page, rebuilt by ``refresh`` when a file changed."""
 
-    def __init__(self, build: Callable[[str, Page | None], Page],
+    def __init__(self, build: Callable[[str], Page],
                  files: Callable[[], Sequence[Path]]) -> None:
         self._build = build
         self._files = files
@@ -58,7 +58,7 @@ class Site:
                 return None
             self._stamp = stamp
             self.count += 1
-            self.page = self._build(str(self.count), getattr(self, "page", None))
+            self.page = self._build(str(self.count))
             return self.page
 
     def watch(self, stop: threading.Event, warn: Callable[[str], None]) -> None:

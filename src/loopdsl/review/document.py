@@ -54,9 +54,8 @@ def to_html(review: Review) -> str:
         r=review, svg=svg, script=Markup(script), script_hash=digest))
 
 
-def body(review: Review) -> str:
-    """The part of the page `serve` replaces after a save."""
-    page = to_html(review)
+def body(page: str) -> str:
+    """The part of a page from ``to_html`` that `serve` replaces after a save."""
     start = page.index('<main id="review">') + len('<main id="review">')
     return page[start : page.index("</main>", start)]
 
