@@ -72,6 +72,12 @@ def test_several_systems_become_clusters():
     assert "subgraph cluster" not in to_dot(example_workspace(EXAMPLES / "coding-agent"))
 
 
+def test_a_diagram_without_its_legend():
+    ws = example_workspace(EXAMPLES / "voice-assistant")
+    assert "Legend" in to_dot(ws) and "Legend" not in to_dot(ws, legend=False)
+    assert "Legend" in to_mermaid(ws) and "Legend" not in to_mermaid(ws, legend=False)
+
+
 def test_one_loop_only():
     ws = example_workspace(EXAMPLES / "coding-agent")
     dot = to_dot(ws, loop="act")
@@ -238,6 +244,8 @@ def mermaid_results(cases: list[tuple[str, str]]) -> dict[str, dict]:
 def test_mermaid_accepts_every_example_and_hostile_labels():
     cases = [(folder.name, to_mermaid(example_workspace(folder))) for folder in EXAMPLE_DIRS]
     cases.append(("hostile", to_mermaid(hostile_workspace())))
+    cases.append(("one loop, no legend", to_mermaid(example_workspace(EXAMPLES / "coding-agent"),
+                                                    loop="act", legend=False)))
     cases.append(("control: broken on purpose", "flowchart LR\n  a --> end\n"))
     results = mermaid_results(cases)
     assert not results["control: broken on purpose"]["ok"]  # the check can fail

@@ -61,10 +61,11 @@ LARGE = 150  # nodes above which dot's layout passes are bounded
 
 def to_dot(workspace: Workspace, *, loop: str | None = None,
            findings: list[Diagnostic] | None = None, direction: str = "auto",
-           links: bool = False) -> str:
+           links: bool = False, legend: bool = True) -> str:
     """DOT source for the workspace (or one loop); deterministic. With
     ``links``, each node links to ``#node-<system>.<id>``, its row in the
-    review document."""
+    review document; without ``legend``, no legend (a page that shows one
+    already)."""
     view = build_view(workspace, loop=loop, findings=findings)
     if direction == "auto":
         direction = readable_direction(view)
@@ -91,7 +92,8 @@ def to_dot(workspace: Workspace, *, loop: str | None = None,
                 _node(g, vn, links)
     for vf in view.flows:
         _flow(g, vf)
-    _legend(g, view)
+    if legend:
+        _legend(g, view)
     source: str = g.source
     return source
 

@@ -60,9 +60,11 @@ def node_shape(role: Role | None) -> tuple[str, str]:
 
 
 def to_mermaid(workspace: Workspace, *, loop: str | None = None,
-               findings: list[Diagnostic] | None = None, direction: str = "auto") -> str:
+               findings: list[Diagnostic] | None = None, direction: str = "auto",
+               legend: bool = True) -> str:
     """A Mermaid flowchart for the workspace (or one loop); deterministic.
-    ``direction`` ``auto`` is ``readable_direction``'s choice."""
+    ``direction`` ``auto`` is ``readable_direction``'s choice; without
+    ``legend``, no legend (a page that shows one already)."""
     view = build_view(workspace, loop=loop, findings=findings)
     if direction == "auto":
         direction = readable_direction(view)
@@ -89,7 +91,8 @@ def to_mermaid(workspace: Workspace, *, loop: str | None = None,
         elif vf.colors:
             link_styles.append(f"  linkStyle {i} stroke:{vf.colors[0]},stroke-width:2px")
     out += link_styles
-    out += _legend(view.roles, view.loops)
+    if legend:
+        out += _legend(view.roles, view.loops)
     for role in Role:
         style = ROLE_STYLES[role]
         out.append(f"  classDef {role.value} fill:{style.fill},stroke:{style.border}")

@@ -171,14 +171,15 @@ def _drawn_loops(systems: list[SystemFacts]) -> list[tuple[str, LoopFacts]]:
 def draw(review: Review, workspace: Workspace, findings: list[Diagnostic],
          direction: str = "auto") -> None:
     """Graphviz SVGs for the HTML page, by one run of ``dot``: the workspace's
-    and each drawn loop's, nodes linked to their rows. Raises
+    and each drawn loop's (the page's first diagram has the legend), nodes
+    linked to their rows. Raises
     ``GraphvizMissing`` or ``GraphvizFailed``."""
     from loopdsl.render.dot import to_dot, to_svgs
 
     loops = _drawn_loops(review.systems)
     sources = [to_dot(workspace, findings=findings, direction=direction, links=True)]
     sources += [to_dot(workspace, loop=f"{system}.{lp.id}", findings=findings,
-                       direction=direction, links=True) for system, lp in loops]
+                       direction=direction, links=True, legend=False) for system, lp in loops]
     svgs = to_svgs(sources)
     review.svg = svgs[0]
     for (_, lp), svg in zip(loops, svgs[1:], strict=True):
@@ -204,7 +205,7 @@ def build_review(workspace: Workspace, findings: list[Diagnostic],
     systems = [_system_facts(s, graph, _relative(s.file, root)) for s in workspace.systems]
     for system, facts in _drawn_loops(systems):
         facts.mermaid = to_mermaid(workspace, loop=f"{system}.{facts.id}", findings=findings,
-                                   direction=direction)
+                                   direction=direction, legend=False)
     return Review(
         title=f"Design review: {title}",
         systems=systems,
