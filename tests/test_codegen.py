@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -176,3 +177,46 @@ def test_header_and_broken_workspace(tmp_path):
     (tmp_path / "b.loop").write_text("system t { x -> y }")
     proc = gen(["b.loop", "-o", "out2"], tmp_path)
     assert proc.returncode == 1 and not (tmp_path / "out2").exists()
+
+
+def test_check_names_the_implementations_a_rename_leaves_behind(tmp_path):
+    shutil.copytree(EXAMPLES / "voice-assistant", tmp_path / "voice")
+    design, out = tmp_path / "voice", tmp_path / "out"
+    assert gen(["voice.loop", "-o", str(out)], design).returncode == 0
+    assert gen(["voice.loop", "-o", str(out), "--check"], design).returncode == 0
+    loop = design / "voice.loop"
+    loop.write_text(re.sub(r"\btts\b", "synth", loop.read_text()))
+    check = gen(["voice.loop", "-o", str(out), "--check"], design)
+    assert check.returncode == 1
+    assert "voice/generated.py" in check.stderr  # the regenerated module is stale
+    assert re.search(r"voice/nodes\.py:\d+: class TtsNode implements generated\.Tts, which the "
+                     r"design no longer has", check.stderr)
+    assert "voice/nodes.py: node 'synth' has no implementation (a subclass of " \
+           "generated.Synth)" in check.stderr
+    # gen regenerates its module, keeps yours, and says what is left to do
+    again = gen(["voice.loop", "-o", str(out)], design)
+    assert again.returncode == 0 and "kept" in again.stderr
+    assert "warning:" in again.stderr and "'synth' has no implementation" in again.stderr
+    # the user mends nodes.py: the check passes
+    nodes = out / "voice" / "nodes.py"
+    nodes.write_text(nodes.read_text().replace("class TtsNode(generated.Tts)",
+                                               "class SynthNode(generated.Synth)")
+                     .replace("generated.TtsInputs", "generated.SynthInputs")
+                     .replace("generated.TtsInference", "generated.SynthInference"))
+    assert gen(["voice.loop", "-o", str(out), "--check"], design).returncode == 0
+
+
+def test_check_names_a_method_the_role_no_longer_has(tmp_path):
+    (tmp_path / "d.loop").write_text('system s {\n  context c "C"\n  model m "M"\n  c -> m\n}\n')
+    out = tmp_path / "out"
+    assert gen(["d.loop", "-o", str(out)], tmp_path).returncode == 0
+    (tmp_path / "d.loop").write_text('system s {\n  context c "C"\n  interface m "M"\n'
+                                     '  c -> m\n}\n')
+    check = gen(["d.loop", "-o", str(out), "--check"], tmp_path)
+    assert check.returncode == 1
+    assert re.search(r"s/nodes\.py:\d+: class MNode has no present\(\) for node 'm' "
+                     r"\(interface\)", check.stderr)
+    (out / "s" / "nodes.py").write_bytes(b"\xff\xfe")
+    broken = gen(["d.loop", "-o", str(out), "--check"], tmp_path)
+    assert broken.returncode == 2 and "Traceback" not in broken.stderr
+    assert broken.stderr.splitlines()[-1].startswith("loopdsl: error: cannot read ")

@@ -958,7 +958,9 @@ def doc(file: str, fmt: str | None, output: Path | None, direction: str,
               help="Also overwrite the files that are yours (nodes.py, __init__.py, the tests).")
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 if a regenerated module on disk is missing or "
-                   "differs from what would be generated (for CI).")
+                   "differs from what would be generated, or if your nodes.py lacks a node's "
+                   "implementation, implements one the design no longer has, or misses "
+                   "the role's method (for CI).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Read settings from this file instead of the nearest one.")
 def gen(file: str, target: str, out_dir: Path, force: bool, check: bool,
@@ -970,20 +972,32 @@ def gen(file: str, target: str, out_dir: Path, force: bool, check: bool,
     implementations; created once) and a test module (created once). A
     workspace with errors (LD001 to LD006) generates nothing: exit code 1.
     """
-    from loopdsl.codegen import generate
+    from loopdsl.codegen import audit, generate
+    from loopdsl.files import FileProblem, read_text
+
+    def read(name: str) -> str | None:
+        path = out_dir / name
+        if not path.is_file():
+            return None
+        try:
+            return read_text(path)
+        except (OSError, UnicodeDecodeError, FileProblem) as e:
+            raise UserError(f"cannot read {path}: {e}") from None
 
     _, workspace, _ = _design(file, config_file)
     files = generate(workspace)
     if check:
-        stale = [name for name, (text, regenerated) in files.items() if regenerated and (
-            not (out_dir / name).is_file()
-            or (out_dir / name).read_text(encoding="utf-8") != text)]
+        stale = [name for name, (text, regenerated) in files.items()
+                 if regenerated and read(name) != text]
         for name in stale:
             click.echo(f"stale: {out_dir / name}", err=True)
-        if stale:
-            click.echo("loopdsl: generated code is out of date: run `loopdsl gen` again",
-                       err=True)
-        sys.exit(EXIT_FINDINGS if stale else EXIT_OK)
+        problems = audit(workspace, read)
+        for problem in problems:
+            click.echo(f"yours: {out_dir}/{problem}", err=True)
+        if stale or problems:
+            click.echo("loopdsl: the code is out of step with the design: run `loopdsl gen` "
+                       "again and update your modules as listed", err=True)
+        sys.exit(EXIT_FINDINGS if stale or problems else EXIT_OK)
     for name, (text, regenerated) in files.items():
         path = out_dir / name
         if path.exists() and not (regenerated or force):
@@ -991,6 +1005,8 @@ def gen(file: str, target: str, out_dir: Path, force: bool, check: bool,
             continue
         write_atomic(path, text, inputs=_inputs(workspace))
         click.echo(f"wrote {path}", err=True)
+    for problem in audit(workspace, read):
+        click.echo(f"loopdsl: warning: {out_dir}/{problem}", err=True)
 
 
 @cli.command()

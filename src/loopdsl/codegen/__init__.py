@@ -8,11 +8,13 @@ name is a sanitised, collision-free identifier.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import functools
 import keyword
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,16 +171,23 @@ def _templates() -> jinja2.Environment:
 
 
 GENERATED = "generated.py"
+USER_NODES = "nodes.py"
+
+
+def _packages(workspace: Workspace) -> list[Package]:
+    packages, out = Names(), []
+    for system in workspace.systems:
+        pkg = plan(system)
+        pkg.name = packages.snake(system.id)
+        out.append(pkg)
+    return out
 
 
 def generate(workspace: Workspace) -> dict[str, tuple[str, bool]]:
     """Files of every system's package: path -> (text, regenerated?)."""
-    packages = Names()
     out: dict[str, tuple[str, bool]] = {}
     env = _templates()
-    for system in workspace.systems:
-        pkg = plan(system)
-        pkg.name = packages.snake(system.id)
+    for pkg in _packages(workspace):
         for template, name, regenerated in [
             ("generated.py.j2", f"{pkg.name}/{GENERATED}", True),
             ("init.py.j2", f"{pkg.name}/__init__.py", False),
@@ -187,3 +196,46 @@ def generate(workspace: Workspace) -> dict[str, tuple[str, bool]]:
         ]:
             out[name] = (env.get_template(template).render(p=pkg), regenerated)
     return out
+
+
+def audit(workspace: Workspace, read: Callable[[str], str | None]) -> list[str]:
+    """What the user's ``nodes.py`` modules say against the design, without
+    running them: nodes without an implementation, classes implementing an
+    interface the design no longer has, implementations whose method is not
+    the role's. ``read(path)`` gives a file's text, or None when it is absent."""
+    problems: list[str] = []
+    for pkg in _packages(workspace):
+        path = f"{pkg.name}/{USER_NODES}"
+        text = read(path)
+        if text is None:
+            if pkg.nodes:
+                problems.append(f"{path}: missing (`loopdsl gen` creates it)")
+            continue
+        try:
+            tree = ast.parse(text, filename=path)
+        except SyntaxError as e:
+            problems.append(f"{path}:{e.lineno or 1}: does not parse: {e.msg}")
+            continue
+        wanted = {n.cls: n for n in pkg.nodes}
+        done: set[str] = set()
+        for cls in (c for c in tree.body if isinstance(c, ast.ClassDef)):
+            for base in cls.bases:
+                if not (isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name)
+                        and base.value.id == "generated"):
+                    continue
+                node = wanted.get(base.attr)
+                if node is None:
+                    problems.append(f"{path}:{cls.lineno}: class {cls.name} implements "
+                                    f"generated.{base.attr}, which the design no longer has")
+                    continue
+                done.add(base.attr)
+                methods = {f.name for f in cls.body
+                           if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)}
+                if node.method not in methods:
+                    problems.append(f"{path}:{cls.lineno}: class {cls.name} has no "
+                                    f"{node.method}() for node {node.node.id!r} "
+                                    f"({node.node.role.value if node.node.role else 'no role'})")
+        problems += [f"{path}: node {n.node.id!r} has no implementation "
+                     f"(a subclass of generated.{cls})"
+                     for cls, n in wanted.items() if cls not in done]
+    return problems
