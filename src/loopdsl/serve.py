@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,10 +34,9 @@ class Site:
                  files: Callable[[], Sequence[Path]]) -> None:
         self._build = build
         self._files = files
-        self._lock = threading.Lock()
-        self._stamp: tuple[tuple[str, int, int], ...] = ()
-        self.count = 0
-        self.page = self.refresh() or Page("0", "", "")
+        self._stamp = self.stamp()
+        self.count = 1
+        self.page = build("1")
 
     def stamp(self) -> tuple[tuple[str, int, int], ...]:
         out = []
@@ -51,15 +49,15 @@ class Site:
         return tuple(sorted(out))
 
     def refresh(self) -> Page | None:
-        """Build the page again if a file changed since the last build."""
+        """Build the page again if a file changed since the last build (one
+        watcher thread calls it; the server only reads ``page``)."""
         stamp = self.stamp()
-        with self._lock:
-            if stamp == self._stamp and self.count:
-                return None
-            self._stamp = stamp
-            self.count += 1
-            self.page = self._build(str(self.count))
-            return self.page
+        if stamp == self._stamp:
+            return None
+        self._stamp = stamp
+        self.count += 1
+        self.page = self._build(str(self.count))
+        return self.page
 
     def watch(self, stop: threading.Event, warn: Callable[[str], None]) -> None:
         """Refresh until ``stop``; a failure is told once, not every poll."""
@@ -123,4 +121,3 @@ def run(site: Site, host: str, port: int, announce: Callable[[str], None]) -> No
     finally:
         stop.set()
         server.server_close()
-        time.sleep(0)  # let the watcher see the stop

@@ -158,9 +158,8 @@ def build_view(workspace: Workspace, *, loop: str | None = None,
         if members:
             clusters.append(ViewCluster(f"c{len(clusters)}", s.label, members))
 
-    colors = {(lp.system, lp.id): LOOP_COLORS[i % len(LOOP_COLORS)]
-              for i, lp in enumerate(all_loops)}
     position = {(lp.system, lp.id): i for i, lp in enumerate(all_loops)}
+    colors = {key: LOOP_COLORS[i % len(LOOP_COLORS)] for key, i in position.items()}
     holders: dict[tuple[str, str], list[Loop]] = {}
     for lp in all_loops:
         for key in lp.flows:
