@@ -15,7 +15,7 @@ import pytest
 
 from conftest import EXAMPLES, loopdsl_executable
 from loopdsl import loads
-from loopdsl.codegen import Names, generate
+from loopdsl.codegen import Names, generate, plan
 
 INJECTION = '"""; import os; os.system("echo pwned") #'
 HOSTILE = r"""
@@ -68,12 +68,62 @@ system nodes "the package name is taken by the module" {
 """.replace("@INJ@", json.dumps(INJECTION))
 
 
+# The issue's awkward designs in one file named after a module of the standard
+# library: systems named like modules, keyword and builtin ids, non-ASCII and
+# confusable ids, ids that collide once sanitised, a loop fed from two other
+# systems, quotes and newlines in labels.
+AWKWARD = """
+system platform "Platform" {
+  owner: "p"
+  context docs_index "Docs \\"index\\"\\nsecond line"
+  context None
+  context True
+  feedback False
+}
+system json {
+  owner: "j"
+  context schema
+}
+system typing {
+  owner: "t"
+  context übersetzung "Übersetzung"
+  context 翻译
+  context a
+  context а
+  model match
+  model type
+  interface eval_set
+  interface evalSet
+  feedback EvalSet
+  platform.docs_index -> match
+  json.schema -> match
+  übersetzung -> match
+  翻译 -> match
+  a -> type
+  а -> type
+  loop fix { max_iterations: 4
+    match -> type -> eval_set -> match
+    type -> evalSet -> EvalSet -> match
+    platform.None -> type
+  }
+  loop once { platform.True -> match -> eval_set -> platform.False }
+}
+system test {
+  owner: "x"
+  context q
+  model m
+  q -> m
+}
+"""
+
+
 def run_tool(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=600, env=env)
 
 
 def check_with_real_tools(out: Path) -> None:
+    """ruff with its default rules, mypy --strict and the generated tests."""
     ruff = run_tool([sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "."], out)
     assert ruff.returncode == 0, ruff.stdout + ruff.stderr
     mypy = run_tool([sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(out / ".mypy"),
@@ -90,6 +140,11 @@ def check_with_real_tools(out: Path) -> None:
 def gen(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([loopdsl_executable(), "gen", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=120)
+
+
+def every_name(out: Path) -> list[str]:
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
+                  if "__pycache__" not in p.parts and ".mypy" not in p.parts)
 
 
 @pytest.mark.slow
@@ -111,28 +166,136 @@ def test_hostile_names_and_labels_give_inert_valid_code(tmp_path):
     out = tmp_path / "out"
     proc = gen(["evil.loop", "-o", str(out)], tmp_path / "design")
     assert proc.returncode == 0, proc.stderr
-    generated = (out / "class_" / "generated.py").read_text()
+    generated = (out / "evil" / "class_" / "generated.py").read_text()
     for line in generated.splitlines():
         assert not line.lstrip().startswith("import os")
-    assert repr(INJECTION) in generated  # the label, as a literal
-    assert sorted(p.name for p in out.iterdir()) == ["class_", "nodes2", "test_class_.py",
-                                                     "test_nodes2.py"]
+    assert ascii(INJECTION) in generated  # the label, as a literal
+    assert sorted(p.name for p in (out / "evil").iterdir()) == [
+        "__init__.py", "class_", "generated.py", "nodes"]
     check_with_real_tools(out)
 
 
-def test_names_are_valid_and_unique():
+@pytest.mark.slow
+def test_awkward_designs_give_a_package_that_shadows_nothing(tmp_path):
+    (tmp_path / "design").mkdir()
+    (tmp_path / "design" / "platform.loop").write_text(AWKWARD)
+    ws = loads(AWKWARD)
+    assert ws.diagnostics == [], ws.diagnostics
+    out = tmp_path / "out"
+    proc = gen(["platform.loop", "-o", str(out)], tmp_path / "design")
+    assert proc.returncode == 0, proc.stderr
+    names = every_name(out)
+    assert all(name.isascii() for name in names), names
+    assert [n for n in names if "/" not in n] == ["platform_"]  # not `platform`
+    assert "platform_/typing/test_typing.py" in names
+    check_with_real_tools(out)
+    # the standard library's modules are still the ones imported beside it
+    probe = run_tool([sys.executable, "-c", "import json, platform, typing; platform.system(); "
+                      "import platform_.typing.generated as g; print(g.SYSTEM_ID)"], out)
+    assert probe.returncode == 0 and probe.stdout == "typing\n", probe.stderr
+
+
+def test_names_are_valid_ascii_and_unique():
     names = Names()
     got = [names.snake(raw) for raw in ["class", "match", "_", "print", "ﬁle", "file",
-                                        "x２", "Übersetzer", "eval_set", "EVAL_SET", "self"]]
-    assert got == ["class_", "match_", "node", "print_", "file", "file2", "x2", "übersetzer",
-                   "eval_set", "eval_set2", "self2"]
-    assert all(n.isidentifier() for n in got)
+                                        "x２", "Übersetzer", "eval_set", "EVAL_SET", "self",
+                                        "翻译", "а", "a", "straße"]]
+    assert got == ["class_", "match_", "node", "print_", "file", "file2", "x2", "ubersetzer",
+                   "eval_set", "eval_set2", "self2", "u7ffb_u8bd1", "u0430", "a", "strasse"]
+    assert all(n.isidentifier() and n.isascii() for n in got)
     camel = Names()
     assert [camel.camel(raw) for raw in ["eval_set", "evalSet", "EvalSet", "x２", "_"]] == [
         "EvalSet", "EvalSet2", "EvalSet3", "X2", "Node"]
+    assert camel.derived("EvalSet2", "Inputs") == "EvalSet2Inputs"
     awkward = Names()  # capitalised keywords and builtins are classes' names too
     got = [awkward.camel(raw) for raw in ["None", "True", "false", "exception", "type"]]
     assert got == ["None_", "True_", "False_", "Exception_", "Type"]
+    assert awkward.derived("None_", "Inputs") == "NoneInputs"
+
+
+def test_a_turn_follows_the_loop_from_where_its_inputs_arrive():
+    ws = loads('system s {\n  owner: "x"\n  context issue\n  model patcher\n'
+               '  interface tests\n  interface lint\n  feedback verdict\n'
+               '  loop fix { max_iterations: 5\n    tests -> verdict -> patcher\n'
+               '    issue -> patcher\n    patcher -> lint -> verdict\n'
+               '    patcher -> tests\n  }\n}\n')
+    assert ws.diagnostics == []
+    (pkg,) = plan(ws, "p").packages
+    (loop,) = pkg.loops
+    # `issue` is fed by nothing: an argument; patcher, where it arrives, comes first;
+    # verdict after both tests and lint, whatever order the flows are stated in
+    assert [w.name for w in loop.externals] == ["issue"]
+    assert loop.path == "patcher -> tests -> lint -> verdict"
+    args = {s.node.var: dict(s.args) for s in loop.steps}
+    assert args["patcher"] == {"issue": "issue", "verdict": "previous.verdict"}
+    assert args["verdict"] == {"tests": "tests", "lint": "lint"}
+
+
+USER_CODE = """
+from p.s import generated, nodes
+from p.a import generated as a
+from p.b import generated as b
+from p.generated import LoopLimitError
+
+calls = []
+
+class Patcher(generated.Patcher):
+    def infer(self, inputs):
+        calls.append(("patcher", inputs))
+        return generated.PatcherInference(content=len(calls))
+
+class Tests(generated.Tests):
+    def present(self, inputs):
+        calls.append(("tests", inputs))
+        return generated.TestsInteraction(content=inputs.patcher.content)
+
+class Verdict(generated.Verdict):
+    def observe(self, inputs):
+        calls.append(("verdict", inputs))
+        return generated.VerdictSignal(content=inputs.tests.content)
+
+class Fix(nodes.FixRunner):
+    def done(self, turn):
+        return turn.verdict.content >= GOAL
+
+issue, code = a.IssueInformation(content="bug"), b.CodeInformation(content="repo")
+GOAL = 4  # the second turn's patcher is the 4th call
+loop = Fix(Patcher(), Tests(), Verdict())
+last = loop.run(issue, code)
+print(loop.turns, last.verdict.content, [name for name, _ in calls])
+first = calls[0][1]
+print(first.a_issue.content, first.b_code.content, first.verdict)
+print(calls[3][1].verdict)
+GOAL = 10 ** 9
+try:
+    loop.run(issue, code)
+except LoopLimitError as e:
+    print(loop.turns, e)
+try:
+    loop.run(issue, code, max_iterations=4)
+except ValueError as e:
+    print(e)
+"""
+
+
+def test_a_loop_fed_by_two_systems_runs_until_done_and_never_past_its_bound(tmp_path):
+    (tmp_path / "d.loop").write_text(
+        'system a {\n  owner: "x"\n  context issue\n}\n'
+        'system b {\n  owner: "x"\n  context code\n}\n'
+        'system s {\n  owner: "x"\n  model patcher\n  interface tests\n  feedback verdict\n'
+        '  a.issue -> patcher\n  b.code -> patcher\n'
+        '  loop fix { max_iterations: 3\n    patcher -> tests -> verdict -> patcher\n  }\n}\n')
+    assert gen(["d.loop", "-o", "out", "--package", "p"], tmp_path).returncode == 0
+    (tmp_path / "out" / "use.py").write_text(USER_CODE)
+    proc = run_tool([sys.executable, "use.py"], tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "2 4 ['patcher', 'tests', 'verdict', 'patcher', 'tests', 'verdict']",
+        "bug repo None",  # the external inputs reach the model; no verdict yet
+        "VerdictSignal(content=1)",  # the second turn gets the first one's verdict
+        "3 loop 'fix' was not done after 3 turns, its bound",
+        "loop 'fix': max_iterations must be from 1 to 3",
+    ]
 
 
 def test_generation_gap_force_and_check(tmp_path):
@@ -140,7 +303,7 @@ def test_generation_gap_force_and_check(tmp_path):
     design = tmp_path / "voice"
     out = tmp_path / "out"
     assert gen(["voice.loop", "-o", str(out)], design).returncode == 0
-    nodes = out / "voice" / "nodes.py"
+    nodes = out / "voice" / "voice" / "nodes.py"
     nodes.write_text(nodes.read_text() + "\n# my implementation\n")
     again = gen(["voice.loop", "-o", str(out)], design)
     assert again.returncode == 0 and "kept" in again.stderr
@@ -150,33 +313,44 @@ def test_generation_gap_force_and_check(tmp_path):
     loop = design / "voice.loop"
     loop.write_text(loop.read_text().replace('"Spoken reply"', '"Spoken answer"'))
     stale = gen(["voice.loop", "-o", str(out), "--check"], design)
-    assert stale.returncode == 1 and "voice/generated.py" in stale.stderr
+    assert stale.returncode == 1 and "voice/voice/generated.py" in stale.stderr
     assert gen(["voice.loop", "-o", str(out)], design).returncode == 0
-    assert "Spoken answer" in (out / "voice" / "generated.py").read_text()
+    assert "Spoken answer" in (out / "voice" / "voice" / "generated.py").read_text()
     assert nodes.read_text().endswith("# my implementation\n")
     # a hand edit of the regenerated module is stale too
-    generated = out / "voice" / "generated.py"
+    generated = out / "voice" / "voice" / "generated.py"
     generated.write_text(generated.read_text() + "# edited\n")
     assert gen(["voice.loop", "-o", str(out), "--check"], design).returncode == 1
     assert gen(["voice.loop", "-o", str(out), "--force"], design).returncode == 0
     assert "# my implementation" not in nodes.read_text()
+    assert not list(out.rglob("*.new"))
 
 
 def test_generation_is_deterministic(monkeypatch):
     monkeypatch.chdir(EXAMPLES / "support-assistant")
     from loopdsl import load
 
-    assert generate(load(["."])) == generate(load(["."]))
+    assert generate(load(["."]), "p") == generate(load(["."]), "p")
 
 
-def test_header_and_broken_workspace(tmp_path):
+def test_header_package_name_and_broken_workspace(tmp_path):
     (tmp_path / "a.loop").write_text('system s { owner: "x" }')
     assert gen(["a.loop", "-o", "out"], tmp_path).returncode == 0
-    header = (tmp_path / "out" / "s" / "generated.py").read_text().splitlines()[0]
-    assert header == "# Code generated by loopdsl from a.loop. DO NOT EDIT."
+    header = (tmp_path / "out" / "a" / "s" / "generated.py").read_text().splitlines()[:2]
+    assert header == ["# generated by loopdsl, do not edit",
+                      "# (from a.loop; `loopdsl gen` rewrites this file)"]
     (tmp_path / "b.loop").write_text("system t { x -> y }")
     proc = gen(["b.loop", "-o", "out2"], tmp_path)
     assert proc.returncode == 1 and not (tmp_path / "out2").exists()
+    assert gen(["a.loop", "-o", "out3", "--package", "my_app"], tmp_path).returncode == 0
+    assert (tmp_path / "out3" / "my_app" / "s" / "generated.py").is_file()
+    for bad, says in [("json", "would shadow"), ("1x", "not an ASCII Python identifier"),
+                      ("déjà", "not an ASCII"), ("class", "not an ASCII"),
+                      ("pytest", "would shadow")]:
+        proc = gen(["a.loop", "-o", "out4", "--package", bad], tmp_path)
+        assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1, proc.stderr
+        assert says in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out4").exists()
 
 
 def test_check_names_the_implementations_a_rename_leaves_behind(tmp_path):
@@ -188,35 +362,45 @@ def test_check_names_the_implementations_a_rename_leaves_behind(tmp_path):
     loop.write_text(re.sub(r"\btts\b", "synth", loop.read_text()))
     check = gen(["voice.loop", "-o", str(out), "--check"], design)
     assert check.returncode == 1
-    assert "voice/generated.py" in check.stderr  # the regenerated module is stale
-    assert re.search(r"voice/nodes\.py:\d+: class TtsNode implements generated\.Tts, which the "
-                     r"design no longer has", check.stderr)
-    assert "voice/nodes.py: node 'synth' has no implementation (a subclass of " \
+    assert "voice/voice/generated.py" in check.stderr  # the regenerated module is stale
+    assert re.search(r"voice/voice/nodes\.py:\d+: class TtsNode implements generated\.Tts, "
+                     r"which the design no longer has", check.stderr)
+    assert "voice/voice/nodes.py: node 'synth' (model) has no implementation (a subclass of " \
            "generated.Synth)" in check.stderr
-    # gen regenerates its module, keeps yours, and says what is left to do
+    # gen regenerates its module, keeps yours, writes the stubs beside and says what is left
     again = gen(["voice.loop", "-o", str(out)], design)
     assert again.returncode == 0 and "kept" in again.stderr
-    assert "warning:" in again.stderr and "'synth' has no implementation" in again.stderr
-    # the user mends nodes.py: the check passes
-    nodes = out / "voice" / "nodes.py"
+    assert "warning:" in again.stderr and "'synth' (model) has no implementation" in again.stderr
+    beside = out / "voice" / "voice" / "nodes.py.new"
+    assert "class SynthNode(generated.Synth)" in beside.read_text()
+    assert str(beside) in again.stderr
+    # the user renames the class only: the old signature is named
+    nodes = out / "voice" / "voice" / "nodes.py"
     nodes.write_text(nodes.read_text().replace("class TtsNode(generated.Tts)",
-                                               "class SynthNode(generated.Synth)")
-                     .replace("generated.TtsInputs", "generated.SynthInputs")
+                                               "class SynthNode(generated.Synth)"))
+    check = gen(["voice.loop", "-o", str(out), "--check"], design)
+    assert check.returncode == 1
+    assert re.search(r"nodes\.py:\d+: SynthNode\.infer\(\) is annotated with "
+                     r"generated\.TtsInputs, the design's is generated\.SynthInputs",
+                     check.stderr)
+    nodes.write_text(nodes.read_text().replace("generated.TtsInputs", "generated.SynthInputs")
                      .replace("generated.TtsInference", "generated.SynthInference"))
     assert gen(["voice.loop", "-o", str(out), "--check"], design).returncode == 0
 
 
-def test_check_names_a_method_the_role_no_longer_has(tmp_path):
+def test_check_names_a_method_the_role_no_longer_has_and_a_loop_without_done(tmp_path):
     (tmp_path / "d.loop").write_text('system s {\n  context c "C"\n  model m "M"\n  c -> m\n}\n')
     out = tmp_path / "out"
     assert gen(["d.loop", "-o", str(out)], tmp_path).returncode == 0
     (tmp_path / "d.loop").write_text('system s {\n  context c "C"\n  interface m "M"\n'
-                                     '  c -> m\n}\n')
+                                     '  feedback f\n  loop l { m -> f -> m }\n  c -> m\n}\n')
     check = gen(["d.loop", "-o", str(out), "--check"], tmp_path)
     assert check.returncode == 1
-    assert re.search(r"s/nodes\.py:\d+: class MNode has no present\(\) for node 'm' "
+    assert re.search(r"d/s/nodes\.py:\d+: class MNode has no present\(\) for node 'm' "
                      r"\(interface\)", check.stderr)
-    (out / "s" / "nodes.py").write_bytes(b"\xff\xfe")
+    assert "d/s/nodes.py: loop 'l' has no implementation (a subclass of generated.LLoop)" \
+        in check.stderr
+    (out / "d" / "s" / "nodes.py").write_bytes(b"\xff\xfe")
     broken = gen(["d.loop", "-o", str(out), "--check"], tmp_path)
     assert broken.returncode == 2 and "Traceback" not in broken.stderr
     assert broken.stderr.splitlines()[-1].startswith("loopdsl: error: cannot read ")

@@ -476,5 +476,5 @@ def test_generated_code_for_awkward_designs_passes_ruff_mypy_and_its_tests(tmp_p
         proc = subprocess.run([sys.executable, "-m", *tool], cwd=out, capture_output=True,
                               text=True, timeout=300)
         assert proc.returncode == 0, proc.stdout + proc.stderr
-    text = (out / "test_s.py").read_text()
-    assert "def test_ab_turn_with_fakes" in text and "def test_a_b_turn_with_fakes" in text
+    text = (out / "d" / "s" / "test_s.py").read_text()
+    assert "def test_ab_runs_with_fakes" in text and "def test_a_b_runs_with_fakes" in text

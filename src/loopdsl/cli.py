@@ -953,27 +953,42 @@ def doc(file: str, fmt: str | None, output: Path | None, direction: str,
               help="The language of the stubs.")
 @click.option("-o", "--output", "out_dir", required=True,
               type=click.Path(path_type=Path, file_okay=False),
-              help="The folder to write the packages into (one per system).")
+              help="The folder to write the package into.")
+@click.option("--package", "package",
+              help="The package's name (default: FILE's name, made an ASCII identifier that "
+                   "shadows no module of the standard library).")
 @click.option("--force", is_flag=True,
-              help="Also overwrite the files that are yours (nodes.py, __init__.py, the tests).")
+              help="Also overwrite the files that are yours (nodes.py, the __init__.py files, "
+                   "the tests).")
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 if a regenerated module on disk is missing or "
-                   "differs from what would be generated, or if your nodes.py lacks a node's "
-                   "implementation, implements one the design no longer has, or misses "
-                   "the role's method (for CI).")
+                   "differs from what would be generated, or if a nodes.py of yours lacks a "
+                   "node's or loop's implementation, implements one the design no longer has, "
+                   "or misses a method or has its old signature (for CI).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Read settings from this file instead of the nearest one.")
-def gen(file: str, target: str, out_dir: Path, force: bool, check: bool,
+def gen(file: str, target: str, out_dir: Path, package: str | None, force: bool, check: bool,
         config_file: Path | None) -> None:
-    """Generate stub code for FILE's workspace: a package per system.
+    """Generate stub code for FILE's workspace: one package, a subpackage per
+    system.
 
-    Each package has `generated.py` (typed node interfaces and one runner per
-    loop; regenerated every time, do not edit), `nodes.py` (your
-    implementations; created once) and a test module (created once). A
+    The package has `generated.py` (the messages and the loop runners' base)
+    and, per system, `generated.py` (typed node interfaces and one runner per
+    loop, taking the loop's inputs from outside it; regenerated every time, do
+    not edit), `nodes.py` (your implementations of the nodes and of each
+    loop's done(); created once) and a test module (created once). When the
+    design has moved on from a nodes.py of yours, gen writes the stubs as they
+    would be now beside it as nodes.py.new and lists what to change. A
     workspace with errors (LD001 to LD006) generates nothing: exit code 1.
     """
-    from loopdsl.codegen import audit, generate
+    from loopdsl.codegen import audit, generate, package_name, package_problem
     from loopdsl.files import FileProblem, read_text
+
+    if package is None:
+        path = Path(file)
+        package = package_name(path.resolve().name if path.is_dir() else path.stem)
+    elif (why := package_problem(package)) is not None:
+        raise UserError(why)
 
     def read(name: str) -> str | None:
         path = out_dir / name
@@ -985,27 +1000,34 @@ def gen(file: str, target: str, out_dir: Path, force: bool, check: bool,
             raise UserError(f"cannot read {path}: {e}") from None
 
     _, workspace, _ = _design(file, config_file)
-    files = generate(workspace)
+    files = generate(workspace, package)
     if check:
         stale = [name for name, (text, regenerated) in files.items()
                  if regenerated and read(name) != text]
         for name in stale:
             click.echo(f"stale: {out_dir / name}", err=True)
-        problems = audit(workspace, read)
+        problems = audit(workspace, package, read)
         for problem in problems:
             click.echo(f"yours: {out_dir}/{problem}", err=True)
         if stale or problems:
             click.echo("loopdsl: the code is out of step with the design: run `loopdsl gen` "
                        "again and update your modules as listed", err=True)
         sys.exit(EXIT_FINDINGS if stale or problems else EXIT_OK)
+    # the folders of systems whose nodes.py the design has moved on from
+    behind = {Path(p.path).parent for p in audit(workspace, package, read)}
     for name, (text, regenerated) in files.items():
         path = out_dir / name
         if path.exists() and not (regenerated or force):
-            click.echo(f"kept {path} (yours; --force replaces it)", err=True)
-            continue
+            if Path(name).parent not in behind or Path(name).name == "__init__.py":
+                click.echo(f"kept {path} (yours; --force replaces it)", err=True)
+                continue
+            path = path.with_name(path.name + ".new")
+            click.echo(f"kept {out_dir / name} (yours); the design has moved on: its stubs "
+                       f"as they are now are in {path}", err=True)
+        else:
+            click.echo(f"wrote {path}", err=True)
         write_atomic(path, text, inputs=_inputs(workspace))
-        click.echo(f"wrote {path}", err=True)
-    for problem in audit(workspace, read):
+    for problem in audit(workspace, package, read):
         click.echo(f"loopdsl: warning: {out_dir}/{problem}", err=True)
 
 
