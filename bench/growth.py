@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from run import measure
 from shapes import SHAPES
 
-STAGES = ("parse", "resolve", "lint", "check", "render dot", "fmt", "diff")
+STAGES = ("parse", "resolve", "lint", "check", "render dot", "fmt", "diff", "gen")
 TOO_SMALL = 0.02  # seconds: below this, timer noise decides the ratio
 
 

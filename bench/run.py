@@ -130,6 +130,9 @@ def measure(folder: Path, files: list[Path], repeat: int = 1) -> dict[str, Any]:
     t["lsp"], _ = best(lambda: Analysis(biggest.resolve(), {}), repeat)
     side = Side(ws, findings, str)
     t["diff"], _ = best(lambda: compare(side, side, base="a", head="b", file_name=str), repeat)
+    from loopdsl.codegen import generate
+
+    t["gen"], _ = best(lambda: generate(ws, "bench"), repeat)
     t["flows"], t["findings"] = len(ws.flows()), len(findings)
     return t
 

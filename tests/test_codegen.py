@@ -231,6 +231,21 @@ def test_a_turn_follows_the_loop_from_where_its_inputs_arrive():
     assert args["verdict"] == {"tests": "tests", "lint": "lint"}
 
 
+def test_a_shared_node_does_not_make_each_loop_take_the_other_loops_outputs():
+    ws = loads('system s {\n  owner: "x"\n  context q\n  context kept\n  interface ui\n'
+               '  feedback fb\n  model m1\n  model m2\n  q -> ui\n  kept -> ui\n'
+               '  loop one { m1 -> ui -> fb -> kept -> m1 }\n'
+               '  loop two { m2 -> ui -> fb -> m2 }\n}\n')
+    assert ws.diagnostics == []
+    one, two = plan(ws, "p").packages[0].loops
+    # context always reaches the loop (q fed by nothing, kept by another loop);
+    # loop two's model is its own business
+    assert [w.name for w in one.externals] == ["q"]
+    assert [w.name for w in two.externals] == ["q", "kept"]
+    ui = {s.node.var: dict(s.args) for s in one.steps}["ui"]
+    assert list(ui) == ["q", "kept", "m1"]  # no m2: its field stays None in loop one
+
+
 USER_CODE = """
 from p.s import generated, nodes
 from p.a import generated as a

@@ -1017,16 +1017,14 @@ def gen(file: str, target: str, out_dir: Path, package: str | None, force: bool,
     behind = {Path(p.path).parent for p in audit(workspace, package, read)}
     for name, (text, regenerated) in files.items():
         path = out_dir / name
-        if path.exists() and not (regenerated or force):
-            if Path(name).parent not in behind or Path(name).name == "__init__.py":
-                click.echo(f"kept {path} (yours; --force replaces it)", err=True)
-                continue
-            path = path.with_name(path.name + ".new")
-            click.echo(f"kept {out_dir / name} (yours); the design has moved on: its stubs "
-                       f"as they are now are in {path}", err=True)
-        else:
-            click.echo(f"wrote {path}", err=True)
-        write_atomic(path, text, inputs=_inputs(workspace))
+        kept = path.exists() and not (regenerated or force)
+        if kept and (Path(name).parent not in behind or Path(name).name == "__init__.py"):
+            click.echo(f"kept {path} (yours; --force replaces it)", err=True)
+            continue
+        dest = path.with_name(path.name + ".new") if kept else path
+        write_atomic(dest, text, inputs=_inputs(workspace))
+        click.echo(f"kept {path} (yours) and wrote {dest}: the stubs as the design has them "
+                   f"now" if kept else f"wrote {path}", err=True)
     for problem in audit(workspace, package, read):
         click.echo(f"loopdsl: warning: {out_dir}/{problem}", err=True)
 

@@ -8,8 +8,12 @@ name is a sanitised, ASCII, collision-free identifier.
 
 A loop's runner calls the loop's own nodes: the nodes of its system that its
 flows name, except context fed by no flow at all (a question, a document
-index: what the world hands the loop). Everything else that flows into the
-own nodes is the loop's external input, an argument of ``turn`` and ``run``.
+index: what the world hands the loop). A turn wires into each own node the
+flows the loop states and every flow from context or from another system;
+what those bring from outside the loop is the loop's external input, an
+argument of ``turn`` and ``run``. A model, interface or feedback node's flow
+stated elsewhere belongs to another loop's turn: its field stays None (so a
+node shared by many loops does not make each of them take all their inputs).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from typing import TypeGuard
 import jinja2
 import rustworkx as rx
 
-from loopdsl.model import Flow, Loop, Node, Role, System, Workspace
+from loopdsl.model import Loop, Node, Role, System, Workspace
 
 METHOD = {Role.CONTEXT: "provide", Role.MODEL: "infer", Role.INTERFACE: "present",
           Role.FEEDBACK: "observe"}
@@ -141,6 +145,7 @@ class Wire:
     source: NodeCode
     type: str  # the source's output class, as the module using it spells it
     test_type: str  # the same, as the system's test module spells it
+    position: int = 0  # a field's place in its inputs dataclass
 
 
 @dataclass(slots=True, eq=False)
@@ -154,7 +159,7 @@ class NodeCode:
     var: str  # its parameter, attribute and variable name
     method: str
     message: str  # the role's message base class
-    fields: list[Wire] = field(default_factory=list)  # one per incoming flow
+    fields: dict[str, Wire] = field(default_factory=dict)  # per incoming flow, by its source
     field_names: Names = field(default_factory=lambda: Names({"self"}))
 
 
@@ -306,22 +311,29 @@ def _turn_order(loop: Loop, own: list[NodeCode], entry: NodeCode) -> list[NodeCo
         g, key=lambda c: "" if c is entry else position[c.var]))
 
 
-def _plan_loop(pkg: Package, loop: Loop, codes: dict[str, NodeCode], into: dict[str, list[Flow]],
-               fed: set[str], tests: Names) -> LoopCode:
+def _plan_loop(pkg: Package, loop: Loop, codes: dict[str, NodeCode],
+               always: dict[str, list[str]], fed: set[str], tests: Names) -> LoopCode:
     named = list(dict.fromkeys(q for key in loop.flows for q in key))
     own = [codes[q] for q in named if q in codes and codes[q].pkg == pkg.name
            and not (codes[q].node.role == Role.CONTEXT and q not in fed)]
     own_ids = {c.node.qualified_id for c in own}
+    # What a turn wires into each own node: the flows the loop states and the
+    # flows every loop holding the node wires (never all of a shared node's
+    # inputs: each loop would take every other loop's).
+    wired: dict[str, dict[str, None]] = {q: {} for q in own_ids}
+    for s, t in loop.flows:
+        if t in wired and s in codes:
+            wired[t][s] = None
+    for q, sources in wired.items():
+        sources.update(dict.fromkeys(always.get(q, [])))
     locals_ = Names({*_RESERVED, *(c.var for c in own)})
     externals: dict[str, Wire] = {}
     for c in own:
-        for f in into.get(c.node.qualified_id, []):
-            if f.source not in own_ids and f.source not in externals:
-                src = codes[f.source]
-                externals[f.source] = Wire(locals_.snake(_external_name(pkg, src)), src,
-                                           *pkg.type_of(src))
-    entry = next((c for c in own if any(f.source in externals
-                                        for f in into.get(c.node.qualified_id, []))),
+        for q in wired[c.node.qualified_id]:
+            if q not in own_ids and q not in externals:
+                externals[q] = Wire(locals_.snake(_external_name(pkg, codes[q])), codes[q],
+                                    *pkg.type_of(codes[q]))
+    entry = next((c for c in own if any(q in externals for q in wired[c.node.qualified_id])),
                  own[0] if own else None)
     order = _turn_order(loop, own, entry) if entry is not None else []
     position = {c.node.qualified_id: i for i, c in enumerate(order)}
@@ -331,20 +343,19 @@ def _plan_loop(pkg: Package, loop: Loop, codes: dict[str, NodeCode], into: dict[
     for c in order:
         args: list[tuple[str, str]] = []
         expected: list[list[tuple[str, str]]] = [[] for _ in range(test_turns)]
-        for wire in c.fields:
-            q = wire.source.node.qualified_id
-            now = q in position and position[q] < position[c.node.qualified_id]
+        # in the order of the node's fields (the order the flows are stated)
+        for q in sorted(wired[c.node.qualified_id], key=lambda q: c.fields[q].position):
+            wire = c.fields[q]
             if q in externals:
                 args.append((wire.name, externals[q].name))
-            else:
-                args.append((wire.name, wire.source.var if now else f"previous.{wire.source.var}"))
-            for turn, values in enumerate(expected):
-                if q in externals:
+                for values in expected:
                     values.append((wire.name, externals[q].name))
-                elif q in position and (now or turn > 0):
-                    values.append((wire.name, f"{wire.test_type}(content={wire.source.node.id!r})"))
-                else:
-                    values.append((wire.name, "None"))
+            elif q in position:
+                now = position[q] < position[c.node.qualified_id]
+                args.append((wire.name, wire.source.var if now else f"previous.{wire.source.var}"))
+                value = f"{wire.test_type}(content={wire.source.node.id!a})"
+                for turn, values in enumerate(expected):
+                    values.append((wire.name, value if now or turn > 0 else "None"))
         steps.append(Step(c, args, expected))
     name = _camel(loop.id)
     return LoopCode(
@@ -375,18 +386,23 @@ def plan(workspace: Workspace, package: str) -> Project:
                 method=METHOD[role], message=MESSAGE[role])
             pkg.nodes.append(code)
     by_name = {pkg.name: pkg for pkg in packages}
-    into: dict[str, list[Flow]] = {}
+    fed: set[str] = set()
+    # per node, the flows into it that every loop holding it wires: from
+    # context (information, whoever keeps it) and from other systems
+    always: dict[str, list[str]] = {}
     for f in dict((f.key, f) for f in workspace.flows()).values():
         if f.source in codes and f.target in codes:
-            into.setdefault(f.target, []).append(f)
+            fed.add(f.target)
             target, source = codes[f.target], codes[f.source]
             home = by_name[target.pkg]
-            target.fields.append(Wire(target.field_names.snake(_external_name(home, source)),
-                                      source, *home.type_of(source)))
-    fed = set(into)
+            wire = Wire(target.field_names.snake(_external_name(home, source)), source,
+                        *home.type_of(source), position=len(target.fields))
+            target.fields[f.source] = wire
+            if source.node.role in (Role.CONTEXT, None) or source.pkg != target.pkg:
+                always.setdefault(f.target, []).append(f.source)
     for pkg in packages:
         tests = Names()
-        pkg.loops = [_plan_loop(pkg, lp, codes, into, fed, tests) for lp in pkg.system.loops]
+        pkg.loops = [_plan_loop(pkg, lp, codes, always, fed, tests) for lp in pkg.system.loops]
     files = list(dict.fromkeys(s.file for s in workspace.systems))
     more = f" and {len(files) - 3} more" if len(files) > 3 else ""
     return Project(package, _comment_safe(", ".join(files[:3]) + more), packages)
