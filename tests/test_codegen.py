@@ -419,3 +419,30 @@ def test_check_names_a_method_the_role_no_longer_has_and_a_loop_without_done(tmp
     broken = gen(["d.loop", "-o", str(out), "--check"], tmp_path)
     assert broken.returncode == 2 and "Traceback" not in broken.stderr
     assert broken.stderr.splitlines()[-1].startswith("loopdsl: error: cannot read ")
+
+
+def test_a_folder_in_the_way_stops_gen_before_it_writes_anything(tmp_path):
+    (tmp_path / "d.loop").write_text('system s {\n  owner: "x"\n  context c\n  model m\n'
+                                     '  c -> m\n}\n')
+    (tmp_path / "out" / "d" / "s" / "generated.py").mkdir(parents=True)
+    proc = gen(["d.loop", "-o", "out"], tmp_path)
+    assert proc.returncode == 2 and proc.stderr == (
+        "loopdsl: error: cannot write out/d/s/generated.py: it is a folder\n")
+    assert every_name(tmp_path / "out") == ["d", "d/s", "d/s/generated.py"]
+    (tmp_path / "out" / "d" / "s" / "generated.py").rmdir()
+    (tmp_path / "out" / "d" / "s").rmdir()
+    (tmp_path / "out" / "d" / "s").write_text("")
+    proc = gen(["d.loop", "-o", "out"], tmp_path)
+    assert proc.returncode == 2 and "out/d/s is not a folder" in proc.stderr
+    assert every_name(tmp_path / "out") == ["d", "d/s"]
+
+
+def test_gen_points_at_nodes_written_by_the_earlier_layout(tmp_path):
+    (tmp_path / "d.loop").write_text('system s {\n  owner: "x"\n  context c\n}\n')
+    (tmp_path / "out" / "s").mkdir(parents=True)
+    (tmp_path / "out" / "s" / "nodes.py").write_text("# my code\n")
+    proc = gen(["d.loop", "-o", "out"], tmp_path)
+    assert proc.returncode == 0
+    assert ("loopdsl: note: out/s/nodes.py is where an earlier loopdsl put your nodes; the "
+            "package is now out/d: move your code into out/d/s/nodes.py") in proc.stderr
+    assert (tmp_path / "out" / "s" / "nodes.py").read_text() == "# my code\n"

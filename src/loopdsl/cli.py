@@ -981,7 +981,7 @@ def gen(file: str, target: str, out_dir: Path, package: str | None, force: bool,
     would be now beside it as nodes.py.new and lists what to change. A
     workspace with errors (LD001 to LD006) generates nothing: exit code 1.
     """
-    from loopdsl.codegen import audit, generate, package_name, package_problem
+    from loopdsl.codegen import USER_NODES, audit, generate, package_name, package_problem
     from loopdsl.files import FileProblem, read_text
 
     if package is None:
@@ -1015,6 +1015,13 @@ def gen(file: str, target: str, out_dir: Path, package: str | None, force: bool,
         sys.exit(EXIT_FINDINGS if stale or problems else EXIT_OK)
     # the folders of systems whose nodes.py the design has moved on from
     behind = {Path(p.path).parent for p in audit(workspace, package, read)}
+    for name in files:  # refuse before writing anything: no half-written package
+        folders = [out_dir, *(out_dir / f for f in list(Path(name).parents)[:-1])]
+        if (out_dir / name).is_dir():
+            raise UserError(f"cannot write {out_dir / name}: it is a folder")
+        for folder in folders:
+            if folder.exists() and not folder.is_dir():
+                raise UserError(f"cannot write {out_dir / name}: {folder} is not a folder")
     for name, (text, regenerated) in files.items():
         path = out_dir / name
         kept = path.exists() and not (regenerated or force)
@@ -1027,6 +1034,12 @@ def gen(file: str, target: str, out_dir: Path, package: str | None, force: bool,
                    f"now" if kept else f"wrote {path}", err=True)
     for problem in audit(workspace, package, read):
         click.echo(f"loopdsl: warning: {out_dir}/{problem}", err=True)
+    for name in files:  # an earlier loopdsl wrote DIR/<system>/nodes.py
+        old = out_dir / Path(name).relative_to(package)
+        if name.endswith(f"/{USER_NODES}") and old.is_file():
+            click.echo(f"loopdsl: note: {old} is where an earlier loopdsl put your nodes; "
+                       f"the package is now {out_dir / package}: move your code into "
+                       f"{out_dir / name}", err=True)
 
 
 @cli.command()
