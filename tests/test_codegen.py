@@ -446,3 +446,37 @@ def test_gen_points_at_nodes_written_by_the_earlier_layout(tmp_path):
     assert ("loopdsl: note: out/s/nodes.py is where an earlier loopdsl put your nodes; the "
             "package is now out/d: move your code into out/d/s/nodes.py") in proc.stderr
     assert (tmp_path / "out" / "s" / "nodes.py").read_text() == "# my code\n"
+
+
+def test_check_reads_the_ways_a_module_may_name_the_generated_classes():
+    from loopdsl.codegen import audit
+
+    ws = loads('system s {\n  owner: "x"\n  context c\n  model m\n  interface i\n'
+               '  feedback f\n  loop l { c -> m -> i -> f -> c }\n}\n')
+    yours = '''
+from . import generated as g
+from .generated import CInformation, CInputs, M as TheModel
+from p.s.generated import LTurn
+from p.s import generated as absolute
+
+class C(generated.C):
+    def provide(self, inputs: CInputs) -> CInformation: ...
+
+class M(TheModel):
+    def infer(self, inputs: "g.MInputs") -> g.MInference: ...
+
+class I(absolute.I):
+    def present(self, inputs: absolute.CInputs) -> absolute.IInteraction: ...
+
+class F(g.F):
+    def observe(self, inputs, extra): ...
+
+class L(g.LLoop):
+    def done(self, turn: LTurn) -> bool: ...
+'''
+    problems = [str(p) for p in audit(ws, "p", lambda path: yours)]
+    assert problems == [
+        "p/s/nodes.py:14: I.present() is annotated with generated.CInputs, the design's is "
+        "generated.IInputs",
+        "p/s/nodes.py:17: F.observe() takes 2 arguments, the design's 1",
+    ]

@@ -28,7 +28,6 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeGuard
 
 import jinja2
 import rustworkx as rx
@@ -401,7 +400,7 @@ def plan(workspace: Workspace, package: str) -> Project:
             if source.node.role in (Role.CONTEXT, None) or source.pkg != target.pkg:
                 always.setdefault(f.target, []).append(f.source)
     for pkg in packages:
-        tests = Names()
+        tests = Names(())  # test_<loop>_...: any name will do once prefixed
         pkg.loops = [_plan_loop(pkg, lp, codes, always, fed, tests) for lp in pkg.system.loops]
     files = list(dict.fromkeys(s.file for s in workspace.systems))
     more = f" and {len(files) - 3} more" if len(files) > 3 else ""
@@ -450,15 +449,15 @@ class _Wanted:
 
     what: str  # node 'x' (model), loop 'y'
     method: str
-    params: list[str]  # the annotations of its parameters after self, as `generated.X`
-    returns: str
+    params: list[str | None]  # the generated classes its parameters after self are
+    returns: str | None  # the generated class it returns (None: not one)
 
 
 def _wanted(pkg: Package) -> dict[str, _Wanted]:
     out = {n.cls: _Wanted(f"node {n.node.id!r} ({n.node.role.value if n.node.role else 'no role'})",
-                          n.method, [f"generated.{n.inputs}"], f"generated.{n.output}")
+                          n.method, [n.inputs], n.output)
            for n in pkg.nodes}
-    out.update({lp.cls: _Wanted(f"loop {lp.id!r}", "done", [f"generated.{lp.turn_cls}"], "bool")
+    out.update({lp.cls: _Wanted(f"loop {lp.id!r}", "done", [lp.turn_cls], None)
                 for lp in pkg.loops})
     return out
 
@@ -495,45 +494,73 @@ def audit(workspace: Workspace, package: str,
         except SyntaxError as e:
             problems.append(Problem(path, e.lineno or 1, f"does not parse: {e.msg}"))
             continue
+        generated = _Generated(tree, f"{package}.{pkg.name}")
         wanted = _wanted(pkg)
         done: set[str] = set()
         for cls in (c for c in tree.body if isinstance(c, ast.ClassDef)):
-            for base in (b.attr for b in cls.bases if _generated_name(b)):
+            for base in filter(None, map(generated.name, cls.bases)):
                 if base not in wanted:
                     problems.append(Problem(path, cls.lineno, f"class {cls.name} implements "
                                             f"generated.{base}, which the design no longer has"))
                     continue
                 done.add(base)
                 problems += [Problem(path, line, text)
-                             for line, text in _signature(cls, wanted[base])]
+                             for line, text in _signature(cls, wanted[base], generated)]
         problems += [Problem(path, None, f"{w.what} has no implementation (a subclass of "
                                          f"generated.{cls})")
                      for cls, w in wanted.items() if cls not in done]
     return problems
 
 
-def _generated_name(node: ast.expr) -> TypeGuard[ast.Attribute]:
-    return (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-            and node.value.id == "generated")
+class _Generated:
+    """How a user module names the generated module's classes: `generated.X`
+    (`from . import generated`, also under another name or absolutely) or
+    `X` (`from .generated import X`)."""
+
+    def __init__(self, tree: ast.Module, package: str) -> None:
+        self.modules: set[str] = {"generated"}
+        self.classes: dict[str, str] = {}
+        for node in tree.body:
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            module = "." * node.level + (node.module or "")
+            for alias in node.names:
+                if module in (".", package) and alias.name == "generated":
+                    self.modules.add(alias.asname or alias.name)
+                elif module in (".generated", f"{package}.generated"):
+                    self.classes[alias.asname or alias.name] = alias.name
+
+    def name(self, expr: ast.expr | None) -> str | None:
+        """The generated class an expression names, if it names one."""
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) \
+                and expr.value.id in self.modules:
+            return expr.attr
+        if isinstance(expr, ast.Name):
+            return self.classes.get(expr.id)
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):  # "generated.X"
+            try:
+                return self.name(ast.parse(expr.value, mode="eval").body)
+            except SyntaxError:
+                return None
+        return None
 
 
-def _signature(cls: ast.ClassDef, wanted: _Wanted) -> list[tuple[int, str]]:
+def _signature(cls: ast.ClassDef, wanted: _Wanted,
+               generated: _Generated) -> list[tuple[int, str]]:
     """Where a class's method differs from what its generated base declares:
-    missing, or annotated with other generated classes (a renamed node's)."""
+    missing, taking another number of arguments, or annotated with other
+    generated classes (a renamed node's)."""
     method = next((f for f in cls.body if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
                    and f.name == wanted.method), None)
     if method is None:
         return [(cls.lineno, f"class {cls.name} has no {wanted.method}() for {wanted.what}")]
-    declared = [a.annotation for a in method.args.args[1:]]
-    spelled = [ast.unparse(a) if a is not None else None for a in declared]
-    got_return = ast.unparse(method.returns) if method.returns is not None else None
-    stale = [(s, w) for s, w in zip(spelled, wanted.params, strict=False)
-             if s is not None and s.startswith("generated.") and s != w]
-    if got_return is not None and got_return.startswith("generated.") \
-            and got_return != wanted.returns:
-        stale.append((got_return, wanted.returns))
+    declared = method.args.args[1:]
     if len(declared) != len(wanted.params):
         return [(method.lineno, f"{cls.name}.{wanted.method}() takes {len(declared)} "
                                 f"arguments, the design's {len(wanted.params)}")]
-    return [(method.lineno, f"{cls.name}.{wanted.method}() is annotated with {got}, the "
-                            f"design's is {want}") for got, want in stale]
+    pairs = [(generated.name(a.annotation), w) for a, w in zip(declared, wanted.params,
+                                                                strict=True)]
+    pairs.append((generated.name(method.returns), wanted.returns))
+    return [(method.lineno, f"{cls.name}.{wanted.method}() is annotated with generated.{got}, "
+                            f"the design's is generated.{want}")
+            for got, want in pairs if got is not None and want is not None and got != want]
