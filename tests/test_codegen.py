@@ -480,3 +480,10 @@ class L(g.LLoop):
         "generated.IInputs",
         "p/s/nodes.py:17: F.observe() takes 2 arguments, the design's 1",
     ]
+
+
+def test_generate_is_a_plain_function_over_a_workspace():
+    ws = loads('system s {\n  owner: "x"\n  context c\n}\n', filename="json.loop")
+    files = generate(ws)
+    assert list(files)[:2] == ["json_/generated.py", "json_/__init__.py"]
+    assert files["json_/s/generated.py"][1] is True and files["json_/s/nodes.py"][1] is False

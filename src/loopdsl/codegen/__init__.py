@@ -423,9 +423,16 @@ GENERATED = "generated.py"
 USER_NODES = "nodes.py"
 
 
-def generate(workspace: Workspace, package: str) -> dict[str, tuple[str, bool]]:
-    """Every file of the package: path -> (text, regenerated?)."""
-    project = plan(workspace, package)
+def default_package(workspace: Workspace) -> str:
+    """The package's name when none is given: the first design file's."""
+    first = workspace.systems[0].file if workspace.systems else "design"
+    return package_name(Path(first).stem)
+
+
+def generate(workspace: Workspace, package: str | None = None) -> dict[str, tuple[str, bool]]:
+    """Every file of the package (by default named after the first design
+    file): path -> (text, regenerated?)."""
+    project = plan(workspace, package or default_package(workspace))
     env = _templates()
     top = project.name
     out = {f"{top}/{GENERATED}": (env.get_template("base.py.j2").render(project=project), True),
