@@ -78,6 +78,7 @@ system platform "Platform" {
   context docs_index "Docs \\"index\\"\\nsecond line"
   context None
   context True
+  context generated "an id like the module its system's package is imported as"
   feedback False
 }
 system json {
@@ -96,6 +97,7 @@ system typing {
   interface evalSet
   feedback EvalSet
   platform.docs_index -> match
+  platform.generated -> match
   json.schema -> match
   übersetzung -> match
   翻译 -> match

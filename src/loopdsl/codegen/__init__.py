@@ -3,7 +3,7 @@
 
 ``generate`` returns ``{relative path: (text, regenerated)}``; the CLI decides
 what to write: regenerated files always, the others only when absent (or with
-``--force``). User text reaches the code only as ``repr()`` literals; every
+``--force``). User text reaches the code only as ``ascii()`` literals; every
 name is a sanitised, ASCII, collision-free identifier.
 
 A loop's runner calls the loop's own nodes: the nodes of its system that its
@@ -60,12 +60,14 @@ class Names:
 
     def __init__(self, reserved: Iterable[str] = _RESERVED) -> None:
         self.taken = set(reserved)
+        self._next: dict[str, int] = {}  # per name, the number its next twin tries first
 
     def _unique(self, name: str) -> str:
-        candidate, n = name, 2
+        candidate, n = name, self._next.get(name, 2)
         while candidate in self.taken:
             candidate = f"{name}{n}"
             n += 1
+        self._next[name] = n
         self.taken.add(candidate)
         return candidate
 
@@ -130,8 +132,8 @@ def package_problem(name: str) -> str | None:
     if not (name.isascii() and name.isidentifier()) or keyword.iskeyword(name):
         return f"--package {name!r} is not an ASCII Python identifier"
     if name in _TOP_RESERVED or hasattr(builtins, name):
-        return (f"--package {name!r} would shadow a module of that name (the standard "
-                f"library's, or a tool's); try {package_name(name)!r}")
+        return (f"--package {name!r} would shadow the builtin or module of that name (the "
+                f"standard library's, or a tool's); try {package_name(name)!r}")
     return None
 
 
@@ -204,9 +206,10 @@ class Package:
         test module spell it (another system's through an import alias)."""
         if code.pkg == self.name:
             return code.output, f"generated.{code.output}"
-        if code.pkg not in self.aliases:
-            self.aliases[code.pkg] = self.names.snake(f"{code.pkg}_generated")
-        spelled = f"{self.aliases[code.pkg]}.{code.output}"
+        # `_platform`: a sanitised name never starts with '_', so no field,
+        # argument or local (`platform_generated`, say) can hide the module
+        alias = self.aliases.setdefault(code.pkg, f"_{code.pkg}")
+        spelled = f"{alias}.{code.output}"
         return spelled, spelled
 
     @property
