@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from conftest import EXAMPLES, loopdsl_executable
 from loopdsl import loads
@@ -489,3 +491,69 @@ def test_generate_is_a_plain_function_over_a_workspace():
     files = generate(ws)
     assert list(files)[:2] == ["json_/generated.py", "json_/__init__.py"]
     assert files["json_/s/generated.py"][1] is True and files["json_/s/nodes.py"][1] is False
+
+
+# Ids a user may well write, each awkward for Python somewhere: keywords in
+# both cases, soft keywords, builtins, the standard library's modules, names
+# the generated code uses itself, non-ASCII letters, look-alikes, case twins.
+AWKWARD_IDS = ["None", "True", "False", "match", "case", "type", "_", "class", "def",
+               "print", "list", "Exception", "json", "typing", "platform", "test", "pytest",
+               "generated", "nodes", "self", "turn", "run", "done", "loop", "last", "seen",
+               "previous", "inputs", "content", "stop_after", "LoopRunner", "Information",
+               "ABC", "dataclass", "ClassVar", "übersetzung", "Übersetzung", "翻译", "a", "а",
+               "eval_set", "evalSet", "EvalSet", "ﬁle", "file", "x２", "x2", "n_1", "mic"]
+ROLES = ["context", "model", "interface", "feedback"]
+
+
+@st.composite
+def designs(draw: st.DrawFn) -> str:
+    systems = draw(st.lists(st.sampled_from(["platform", "json", "s", "typing", "übersetzung",
+                                             "generated"]),
+                            min_size=1, max_size=3, unique=True))
+    nodes = {s: draw(st.lists(st.sampled_from(AWKWARD_IDS), min_size=1, max_size=6,
+                              unique=True)) for s in systems}
+    refs = [(s, n) for s in systems for n in nodes[s]]
+    label = st.text(st.characters(blacklist_categories=["Cs"]), max_size=12)
+    lines = []
+    for s in systems:
+        lines.append(f"system {s} {json.dumps(draw(label))} {{\n  owner: \"x\"")
+        lines += [f"  {draw(st.sampled_from(ROLES))} {n} {json.dumps(draw(label))}"
+                  for n in nodes[s]]
+
+        def ref(pair: tuple[str, str], here: str = s) -> str:
+            return pair[1] if pair[0] == here else f"{pair[0]}.{pair[1]}"
+
+        flows = draw(st.lists(st.tuples(st.sampled_from(refs), st.sampled_from(refs)),
+                              max_size=8, unique=True))
+        mine = [(a, b) for a, b in flows if b[0] == s or a[0] == s]
+        lines += [f"  {ref(a)} -> {ref(b)}" for a, b in mine]
+        for k in range(draw(st.integers(0, 2))):
+            held = draw(st.lists(st.sampled_from(mine), max_size=5, unique=True)) if mine else []
+            bound = draw(st.sampled_from(["", "max_iterations: 1  ", "max_iterations: 3  ",
+                                          "max_iterations: 5000  "]))
+            lines.append(f"  loop l{k} {json.dumps(draw(label))} {{ {bound}"
+                         + "  ".join(f"{ref(a)} -> {ref(b)}" for a, b in held) + " }")
+        lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(design=designs())
+def test_any_design_gives_code_that_passes_ruff_and_its_own_tests(design, tmp_path_factory):
+    """A property: whatever the ids, labels, flows and loops, the code compiles,
+    ruff passes it and its generated tests pass (mypy runs on the fixed
+    designs above: it takes seconds per package)."""
+    ws = loads(design, filename="design.loop")
+    assume(ws.diagnostics == [])
+    out = tmp_path_factory.mktemp("gen")
+    for path, (text, _) in generate(ws).items():
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_text(text)
+        compile(text, path, "exec")
+        assert path.isascii() and text.isascii(), path
+    ruff = run_tool([sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "."], out)
+    assert ruff.returncode == 0, design + ruff.stdout
+    tests = run_tool([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "."], out)
+    assert tests.returncode == 0 and " failed" not in tests.stdout, design + tests.stdout
