@@ -1013,15 +1013,16 @@ def gen(file: str, target: str, out_dir: Path, package: str | None, force: bool,
             click.echo("loopdsl: the code is out of step with the design: run `loopdsl gen` "
                        "again and update your modules as listed", err=True)
         sys.exit(EXIT_FINDINGS if stale or problems else EXIT_OK)
+    problems = audit(workspace, package, read)
     # the folders of systems whose nodes.py the design has moved on from
-    behind = {Path(p.path).parent for p in audit(workspace, package, read)}
+    behind = {Path(p.path).parent for p in problems}
     for name in files:  # refuse before writing anything: no half-written package
-        folders = [out_dir, *(out_dir / f for f in list(Path(name).parents)[:-1])]
         if (out_dir / name).is_dir():
             raise UserError(f"cannot write {out_dir / name}: it is a folder")
-        for folder in folders:
+        for folder in [out_dir, *(out_dir / f for f in list(Path(name).parents)[:-1])]:
             if folder.exists() and not folder.is_dir():
                 raise UserError(f"cannot write {out_dir / name}: {folder} is not a folder")
+    written: set[str] = set()
     for name, (text, regenerated) in files.items():
         path = out_dir / name
         kept = path.exists() and not (regenerated or force)
@@ -1030,10 +1031,12 @@ def gen(file: str, target: str, out_dir: Path, package: str | None, force: bool,
             continue
         dest = path.with_name(path.name + ".new") if kept else path
         write_atomic(dest, text, inputs=_inputs(workspace))
+        written.add(dest.relative_to(out_dir).as_posix())
         click.echo(f"kept {path} (yours) and wrote {dest}: the stubs as the design has them "
                    f"now" if kept else f"wrote {path}", err=True)
-    for problem in audit(workspace, package, read):
-        click.echo(f"loopdsl: warning: {out_dir}/{problem}", err=True)
+    for problem in problems:  # what a freshly written nodes.py settles is not repeated
+        if problem.path not in written:
+            click.echo(f"loopdsl: warning: {out_dir}/{problem}", err=True)
     for name in files:  # an earlier loopdsl wrote DIR/<system>/nodes.py
         old = out_dir / Path(name).relative_to(package)
         if name.endswith(f"/{USER_NODES}") and old.is_file():
