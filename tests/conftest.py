@@ -20,6 +20,7 @@ from lark import Lark
 from loopdsl import load, loads
 from loopdsl.cli import cli
 from loopdsl.resources import data_dir
+from loopdsl.vocabulary import reserved_words
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -127,7 +128,7 @@ def chromium() -> str:
 # --- text generated from the grammar (property tests) -------------------------------
 
 GRAMMAR = data_dir("grammar").joinpath("loopdsl.lark").read_text(encoding="utf-8")
-RESERVED = {"system", "import", "kind", "loop", "true", "false"}
+RESERVED = reserved_words()
 
 
 def _token(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[str]:

@@ -369,7 +369,7 @@ def _formatter(name: str) -> Any:
 
 def _report_options(sources: dict[str, str], **kw: Any) -> Any:
     """What report formats need from the environment, gathered once here."""
-    from loopdsl.config import work_tree_top
+    from loopdsl.paths import work_tree_top
     from loopdsl.report import ReportOptions
 
     cwd = Path.cwd()
@@ -452,9 +452,8 @@ def diff(paths: tuple[str, ...], base_rev: str | None, fmt: str, render_fmt: str
     """
     import tempfile
 
-    from loopdsl.config import anchor_of, work_tree_top
     from loopdsl.diff import Side, compare
-    from loopdsl.loader import display_path
+    from loopdsl.paths import anchor_of, display_path, work_tree_top
 
     if (render_fmt is None) != (output is None):
         raise click.UsageError("--render and -o go together: --render FORMAT -o FILE")

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from loopdsl.model import trusted
+from loopdsl.paths import anchor_of, work_tree_top
 
 SeverityName = Literal["error", "warning", "info", "off"]
 
@@ -67,21 +68,6 @@ class Config(BaseModel):
 CONFIG_KEYS = sorted(
     (f.alias or name) for name, f in Config.model_fields.items() if name != "source"
 )
-
-
-def anchor_of(path: str | os.PathLike[str]) -> Path:
-    """The folder a command-line path is looked up from: a folder itself, a
-    file's parent (also for a path that does not exist yet)."""
-    p = Path(path)
-    return (p if p.is_dir() else p.parent).resolve()
-
-
-def work_tree_top(folder: Path) -> Path | None:
-    """The top of the git work tree holding ``folder`` (resolved), if any."""
-    for candidate in (folder, *folder.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return None
 
 
 def settle(path: str | os.PathLike[str], config_file: Path | None = None, *,

@@ -1,9 +1,11 @@
 """Diagnostics reported by the stages before the rule engine (the parser,
-the loader, the resolver, the suppression pass): built with the name and
-default severity their code has in the rule registry."""
+the loader, the resolver, the suppression pass, drift): built with the name
+and default severity their code's rule file gives it; and the "did you
+mean" hint every stage offers for a misspelt name."""
 
 from __future__ import annotations
 
+from loopdsl.codes import describe
 from loopdsl.model import Diagnostic, Related, Severity, Span
 
 
@@ -17,12 +19,9 @@ def structural(
     element: str | None = None,
 ) -> Diagnostic:
     """A diagnostic of a built-in code, named and graded as its rule file says."""
-    # Imported here: most files have no problem, and loading needs no registry.
-    from loopdsl.linter.registry import describe
-
     rule = describe(code)
     return Diagnostic(
-        code=code, name=rule.name, severity=Severity(rule.default_severity), message=message,
+        code=code, name=rule.name, severity=Severity(rule.severity), message=message,
         span=span, help=help, related=related or [], element=element,
     )
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from loopdsl.diagnostics import structural
 from loopdsl.files import MAX_BYTES, FileProblem, read_bytes
 from loopdsl.model import Diagnostic, Span, Workspace
+from loopdsl.paths import anchor_of, display_path, work_tree_top
 from loopdsl.resolve import ParsedSource, resolve, span_of
 from loopdsl.syntax import ast
 from loopdsl.syntax.parser import parse
@@ -65,8 +66,6 @@ def load(
     real paths to texts read instead of the disk (an editor's unsaved
     documents).
     """
-    from loopdsl.config import anchor_of, work_tree_top
-
     paths = list(paths)
     cwd = Path.cwd()
     if root is None:
@@ -165,19 +164,6 @@ def _excluded(path: Path, root: Path, patterns: Sequence[str]) -> bool:
         rel = path.as_posix()
     return any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(path.name, p)
                for p in patterns)
-
-
-def display_path(given: Path, cwd: Path) -> str:
-    """How a file is named in output: relative to the current directory when
-    below it, else as given (normalised), in posix form, always valid UTF-8."""
-    absolute = Path(os.path.normpath(cwd / given))
-    try:
-        shown = absolute.relative_to(cwd).as_posix()
-    except ValueError:
-        shown = Path(os.path.normpath(given)).as_posix()
-    # A name that is not UTF-8 (its bytes kept as surrogates by the OS layer)
-    # could not be written into any UTF-8 output: show U+FFFD for those bytes.
-    return shown.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _short(path: str) -> str:

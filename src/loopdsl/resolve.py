@@ -32,6 +32,7 @@ from loopdsl.model import (
     trusted,
 )
 from loopdsl.syntax import ast
+from loopdsl.vocabulary import TYPED, describe_value
 
 
 @dataclass(slots=True)
@@ -54,44 +55,6 @@ def span_of(path: str, start: Token, end: Token | None = None) -> Span:
 def resolve(sources: list[ParsedSource], diagnostics: list[Diagnostic]) -> Workspace:
     """Build the workspace; ``diagnostics`` holds what loading found so far."""
     return _Resolver(sources, list(diagnostics)).run()
-
-
-# --- typed attributes (SPEC §4) ---------------------------------------------
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-def _is_string_list(v: Any) -> bool:
-    return isinstance(v, list) and all(isinstance(x, str) for x in v)
-
-
-_TYPED: dict[str, tuple[str, Any]] = {
-    "owner": ("a string", lambda v: isinstance(v, str)),
-    "description": ("a string", lambda v: isinstance(v, str)),
-    "latency_ms": ("a non-negative number", lambda v: _is_number(v) and v >= 0),
-    "budget_ms": ("a non-negative number", lambda v: _is_number(v) and v >= 0),
-    "cost_usd": ("a non-negative number", lambda v: _is_number(v) and v >= 0),
-    "max_iterations": ("a positive integer",
-                       lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0),
-    "requires": ("a list of strings", _is_string_list),
-    "tags": ("a list of strings", _is_string_list),
-    # what `loopdsl drift` maps a node to (SPEC §14)
-    "impl": ("a string", lambda v: isinstance(v, str)),
-    "external": ("a boolean", lambda v: isinstance(v, bool)),
-}
-
-
-def _describe_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return f"the boolean {'true' if v else 'false'}"
-    if isinstance(v, str):
-        shown = v if len(v) <= 30 else v[:27] + "..."
-        return f'the string "{shown}"'
-    if isinstance(v, list):
-        return "a list" if _is_string_list(v) or not v else "a list with non-string items"
-    return f"the number {v}"
 
 
 _ROLES: dict[str, Role] = {r.value: r for r in Role}
@@ -234,13 +197,13 @@ class _Resolver:
                 continue
             spans[key] = span
             value = attr.value.value
-            typed = _TYPED.get(key)
-            if typed and not typed[1](value):
+            typed = TYPED.get(key)
+            if typed and not typed.holds(value):
                 self.report(
                     "LD006",
-                    f"'{key}' must be {typed[0]}, not {_describe_value(value)}",
+                    f"'{key}' must be {typed.expected}, not {describe_value(value)}",
                     span_of(path, attr.value.start, attr.value.end),
-                    help=f"write `{key}: ` followed by {typed[0]}", element=key,
+                    help=f"write `{key}: ` followed by {typed.expected}", element=key,
                 )
                 continue
             values[key] = value

@@ -21,6 +21,7 @@ import rustworkx as rx
 
 from loopdsl.diagnostics import structural
 from loopdsl.model import Diagnostic, Node, Role, System, Workspace
+from loopdsl.vocabulary import make_id
 
 # LangGraph's own entry and exit: not nodes of the app.
 SPECIAL = frozenset({"__start__", "__end__"})
@@ -186,13 +187,7 @@ def _undeclared_cycles(system: System, code: CodeGraph, design_of: dict[str, Nod
 
 
 def _identifier(name: str, taken: set[str]) -> str:
-    import re
-
-    ident = re.sub(r"\W", "_", name) or "node"
-    if ident[0].isdigit():
-        ident = "n_" + ident
-    if ident in {"system", "import", "kind", "loop", "true", "false"}:
-        ident += "_"
+    ident = make_id(name)
     base, n = ident, 2
     while ident in taken:
         ident, n = f"{base}_{n}", n + 1

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from loopdsl.cache import cached
 from loopdsl.config import Config, ConfigError
+from loopdsl.diagnostics import did_you_mean
 from loopdsl.linter.functions import CheckFunction, Options, known_functions, lookup
 from loopdsl.linter.rulefile import (
     ELEMENT_PLACEHOLDERS,
@@ -36,6 +37,7 @@ from loopdsl.linter.rulefile import (
     template_fields,
 )
 from loopdsl.model import Diagnostic, Severity
+from loopdsl.paths import display_path
 from loopdsl.resources import data_dir
 
 # Codes that configuration may not switch off: a file that does not parse must
@@ -113,8 +115,6 @@ class Registry:
 
     def suggest(self, key: str) -> str | None:
         """``"did you mean 'LD101'?"`` for an unknown code or name."""
-        from loopdsl.diagnostics import did_you_mean
-
         spelled = {k: r.code if k == r.code.casefold() else r.name
                    for k, r in self._keys.items() if r.spec.status != "removed"}
         hint = did_you_mean(key.casefold(), set(spelled))
@@ -200,8 +200,6 @@ def _revived(spec: RuleFile, options: Options | None, origin: str) -> Rule:
 @functools.lru_cache(maxsize=8)
 def team_rules(paths: tuple[Path, ...], cwd: Path) -> tuple[Rule, ...]:
     """Every ``*.toml`` in the ``rule-paths`` folders, validated."""
-    from loopdsl.loader import display_path
-
     rules = []
     for folder in paths:
         if not folder.is_dir():
@@ -273,16 +271,6 @@ def _validate(spec: RuleFile, origin: str, where: str, *, builtin: bool) -> Rule
                 f"{where}: field '{field_name}': placeholder '{{{unknown[0]}}}' is not "
                 f"provided (available: {', '.join('{' + a + '}' for a in sorted(allowed))})")
     return Rule(spec, origin, fn, options)
-
-
-def describe(code: str) -> Rule:
-    """A built-in code, for the stages that report one (the parser, the resolver...)."""
-    return _builtin_by_code()[code]
-
-
-@functools.lru_cache(maxsize=1)
-def _builtin_by_code() -> dict[str, Rule]:
-    return {r.code: r for r in builtin_rules()}
 
 
 # --- applying a configuration -------------------------------------------------------

@@ -14,11 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from loopdsl.model import Diagnostic, Node, Role, Span, Workspace
+from loopdsl.model import Diagnostic, Node, Span, Workspace
+from loopdsl.vocabulary import ROLES, identifier, reserved_words
 
-ROLES = tuple(r.value for r in Role)
-RESERVED = {"system", "import", "kind", "loop", "true", "false"}
-IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _CODES = re.compile(r"#\s*loopdsl:\s*ignore(?:-file)?\s*\[([^\]]*)\]", re.IGNORECASE)
 
 
@@ -40,7 +38,8 @@ class Analysis:
         from loopdsl.config import settle
         from loopdsl.linter import lint_with
         from loopdsl.linter.registry import build
-        from loopdsl.loader import display_path, load
+        from loopdsl.loader import load
+        from loopdsl.paths import display_path
 
         self.cwd = Path.cwd()
         self.path = path
@@ -111,9 +110,9 @@ class Analysis:
 
     def rename_problem(self, sym: Symbol, new: str) -> str | None:
         """Why ``new`` cannot be ``sym``'s name, if it cannot."""
-        if not IDENTIFIER.fullmatch(new):
+        if not identifier().fullmatch(new):
             return f"'{new}' is not a valid id: a letter or '_', then letters, digits or '_'"
-        if new in RESERVED:
+        if new in reserved_words():
             return f"'{new}' is a reserved word"
         if sym.kind == "node":
             system = sym.key.split(".", 1)[0]

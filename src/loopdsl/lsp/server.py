@@ -16,15 +16,14 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from loopdsl import __version__
-from loopdsl.lsp.analysis import RESERVED, ROLES, Analysis, Symbol
+from loopdsl.lsp.analysis import Analysis, Symbol
 from loopdsl.model import Diagnostic, Severity, Span
+from loopdsl.vocabulary import ROLES, TYPED, reserved_words
 
 RULES_DOC = "https://github.com/loopdsl/loopdsl/blob/main/docs/rules.md"
 _SEVERITY = {Severity.ERROR: lsp.DiagnosticSeverity.Error,
              Severity.WARNING: lsp.DiagnosticSeverity.Warning,
              Severity.INFO: lsp.DiagnosticSeverity.Information}
-TYPED_KEYS = ["owner", "description", "latency_ms", "budget_ms", "cost_usd", "max_iterations",
-              "requires", "tags", "impl", "external"]
 
 
 class LoopServer(LanguageServer):
@@ -302,7 +301,7 @@ def completion(ls: LoopServer, params: lsp.CompletionParams) -> lsp.CompletionLi
                  for n in analysis.wide.nodes() if n.system == m.group(1)]
     elif re.search(r"\{[^}]*$", before) and not re.search(r"^\s*(system|loop)\b", before):
         items = [lsp.CompletionItem(label=k, kind=K.Property, insert_text=f"{k}: ")
-                 for k in TYPED_KEYS]
+                 for k in TYPED]
     else:
         system = analysis.system_at(params.position.line + 1)
         items = [lsp.CompletionItem(label=n.id, kind=K.Variable, detail=f"{n.kind}: {n.label}")
@@ -313,7 +312,7 @@ def completion(ls: LoopServer, params: lsp.CompletionParams) -> lsp.CompletionLi
             items += [lsp.CompletionItem(label=k, kind=K.Class) for k in
                       [*ROLES, *(k.name for k in analysis.workspace.kinds)]]
             items += [lsp.CompletionItem(label=w, kind=K.Keyword)
-                      for w in sorted(RESERVED - {"true", "false"})]
+                      for w in sorted(reserved_words() - {"true", "false"})]
     return lsp.CompletionList(is_incomplete=False, items=items)
 
 

@@ -39,6 +39,7 @@ from loopdsl.syntax.messages import (
     unclosed_at_eof,
     unexpected_character,
 )
+from loopdsl.vocabulary import reserved_terminals
 
 _SPACE = "WS"
 """The grammar's whitespace terminal, which the lexer skips before each token."""
@@ -192,8 +193,6 @@ def _on_comment(token: Token) -> Token:
     return token
 
 
-# Words of the language that cannot be names (SPEC §2), by terminal.
-_RESERVED = {"SYSTEM", "IMPORT", "KIND", "LOOP", "TRUE", "FALSE"}
 # Tokens the repair may insert, in order of preference.
 _INSERTABLE = ("RBRACE", "COLON", "COMMA", "RSQB", "ARROW")
 _CLOSERS = ("RBRACE", "RSQB")
@@ -270,7 +269,7 @@ class _Session:
         the statement it would name (a word that starts its line more likely
         starts the next statement). Reported as such, then read as the name,
         so that the rest of the file parses without a cascade."""
-        if tok.type not in _RESERVED or "NAME" not in expected:
+        if tok.type not in reserved_terminals() or "NAME" not in expected:
             return False
         start = tok.start_pos or 0
         if not self.text[self.text.rfind("\n", 0, start) + 1 : start].strip():
