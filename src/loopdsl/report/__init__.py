@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from loopdsl.model import Diagnostic
+from loopdsl.model import Diagnostic, Severity
 
 if TYPE_CHECKING:
     from loopdsl.linter.registry import Registry
@@ -42,6 +42,22 @@ def repo_path(file: str, options: ReportOptions) -> str:
         return absolute.relative_to(options.repo_root).as_posix()
     except ValueError:
         return os.path.relpath(absolute, options.repo_root).replace(os.sep, "/")
+
+
+def summary(diagnostics: list[Diagnostic], files: int, baselined: int = 0) -> str:
+    """``3 problems (2 errors, 1 warning) in 4 files``."""
+    where = f"in {files} file{'s' if files != 1 else ''}"
+    if baselined:
+        where += f" ({baselined} more in the baseline)"
+    if not diagnostics:
+        return f"no problems {where}"
+    counts = []
+    for sev in Severity:
+        n = sum(1 for d in diagnostics if d.severity == sev)
+        if n:
+            counts.append(f"{n} {sev.value}{'s' if n != 1 else ''}")
+    n = len(diagnostics)
+    return f"{n} problem{'s' if n != 1 else ''} ({', '.join(counts)}) {where}"
 
 
 Formatter = Callable[[list[Diagnostic], "Registry", ReportOptions], str]

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 
 from loopdsl.model import Diagnostic, Severity
 from loopdsl.printable import printable
-from loopdsl.report import ReportOptions, repo_path
-from loopdsl.report.text import summary
+from loopdsl.report import ReportOptions, repo_path, summary
 
 if TYPE_CHECKING:
     from loopdsl.linter.registry import Registry

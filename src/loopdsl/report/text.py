@@ -9,7 +9,7 @@ import click
 
 from loopdsl.model import Diagnostic, Severity
 from loopdsl.printable import printable
-from loopdsl.report import ReportOptions
+from loopdsl.report import ReportOptions, summary
 
 if TYPE_CHECKING:
     from loopdsl.linter.registry import Registry
@@ -50,22 +50,6 @@ def format_text(diagnostics: list[Diagnostic], registry: Registry,
     if not options.quiet:
         out.append(summary(diagnostics, options.files, options.baselined) + "\n")
     return "\n".join(x for x in out if x)
-
-
-def summary(diagnostics: list[Diagnostic], files: int, baselined: int = 0) -> str:
-    """``3 problems (2 errors, 1 warning) in 4 files``."""
-    where = f"in {files} file{'s' if files != 1 else ''}"
-    if baselined:
-        where += f" ({baselined} more in the baseline)"
-    if not diagnostics:
-        return f"no problems {where}"
-    counts = []
-    for sev in Severity:
-        n = sum(1 for d in diagnostics if d.severity == sev)
-        if n:
-            counts.append(f"{n} {sev.value}{'s' if n != 1 else ''}")
-    n = len(diagnostics)
-    return f"{n} problem{'s' if n != 1 else ''} ({', '.join(counts)}) {where}"
 
 
 class _Style:
