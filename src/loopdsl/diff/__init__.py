@@ -15,9 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import rustworkx as rx
-
-from loopdsl.graph import FlowGraph, loop_graph
+from loopdsl.loops import LoopStatus, loop_statuses
 from loopdsl.model import Diagnostic, Flow, Loop, Node, Role, System, Workspace
 
 Values = dict[str, tuple[Any, Any]]  # key -> (old, new)
@@ -55,21 +53,10 @@ class Section:
         return bool(self.added or self.removed or self.changed)
 
 
-@dataclass(frozen=True, slots=True)
-class LoopStatus:
-    """What a loop does: closes, learns (a cycle through feedback), bounded,
-    its latency total and whether that is over its budget."""
-
-    closes: bool
-    learns: bool
-    bounded: bool
-    over_budget: bool
-    latency_ms: float
-    budget_ms: float | None
-
-    def facts(self) -> dict[str, Any]:
-        return {"closes": self.closes, "learns": self.learns, "bounded": self.bounded,
-                "over_budget": self.over_budget, "latency_ms": _json_number(self.latency_ms)}
+def status_facts(status: LoopStatus) -> dict[str, Any]:
+    """The status keys a loop's change reports (``diff -f json``'s ``status``)."""
+    return {"closes": status.closes, "learns": status.learns, "bounded": status.bounded,
+            "over_budget": status.over_budget, "latency_ms": _json_number(status.latency_ms)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +106,7 @@ def compare(old: Side, new: Side, *, base: str, head: str,
     # latency, a flow elsewhere): it is a changed loop with no changes.
     changed = {c.id: c for c in loops.changed}
     for lid in sorted(set(old_status) & set(new_status)):
-        status = _changes(old_status[lid].facts(), new_status[lid].facts())
+        status = _changes(status_facts(old_status[lid]), status_facts(new_status[lid]))
         if status:
             changed[lid] = Changed(lid, changed[lid].changes if lid in changed else {}, status)
         elif lid in changed:
@@ -190,29 +177,6 @@ def _section(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> 
             changed.append(Changed(key, changes))
     return Section(added=sorted(set(new) - set(old)), removed=sorted(set(old) - set(new)),
                    changed=changed)
-
-
-def loop_statuses(workspace: Workspace) -> dict[str, LoopStatus]:
-    """What each loop of the workspace does (closes, learns, bounded, latency)."""
-    graph = FlowGraph(workspace)
-    out = {}
-    for lp in workspace.loops():
-        g, _ = loop_graph(lp)
-        cycles = [c for c in rx.strongly_connected_components(g) if len(c) > 1]
-        on_cycle = {g[i] for c in cycles for i in c} | {s for s, t in lp.flows if s == t}
-        closes = bool(on_cycle)
-        learns = closes and any(graph.nodes[q].role == Role.FEEDBACK for q in on_cycle
-                                if q in graph.nodes)
-        node_ids = list(dict.fromkeys(q for key in lp.flows for q in key))
-        latency = graph.total("latency_ms", node_ids, lp.flows)
-        budget = lp.attributes.get("budget_ms")
-        budget = budget if isinstance(budget, int | float) and not isinstance(budget, bool) \
-            else None
-        out[loop_id(lp)] = LoopStatus(
-            closes=closes, learns=learns, bounded="max_iterations" in lp.attributes,
-            over_budget=budget is not None and latency > budget,
-            latency_ms=latency, budget_ms=budget)
-    return out
 
 
 # --- findings -----------------------------------------------------------------------------

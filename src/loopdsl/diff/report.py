@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from loopdsl.diff import Changed, Diff, LoopStatus, Section
+from loopdsl.diff import Changed, Diff, Section
 from loopdsl.linter.functions import plain
+from loopdsl.loops import LoopStatus
 from loopdsl.model import Diagnostic, Severity
 from loopdsl.printable import json_safe, printable
 from loopdsl.report.machine import as_record

@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import rustworkx as rx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from loopdsl.graph import FlowGraph, loop_graph
+from loopdsl.graph import FlowGraph
 from loopdsl.linter.rulefile import EndFilter, RuleFileError
+from loopdsl.loops import on_cycle
 from loopdsl.model import Flow, Kind, Loop, Node, Related, Role, Span, System, Workspace
 
 # --- what functions work on ------------------------------------------------------
@@ -316,16 +316,12 @@ def in_flow(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterato
             yield Finding(e)
 
 
-def _has_cycle(g: rx.PyDiGraph) -> bool:
-    return not rx.is_directed_acyclic_graph(g)
-
-
 @check_function("closed", elements={"loop"}, graph=True)
 def closed(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterator[Finding]:
     """Holds when the loop's flows contain a directed cycle."""
     for e in elements:
         assert isinstance(e.obj, Loop)
-        if not _has_cycle(loop_graph(e.obj)[0]):
+        if not on_cycle(e.obj):
             yield Finding(e)
 
 
@@ -336,15 +332,8 @@ def cycle_through(ctx: RuleContext, elements: list[Element], opts: NodeSet) -> I
     wanted = set(ctx.nodes_matching(opts))
     for e in elements:
         assert isinstance(e.obj, Loop)
-        g = loop_graph(e.obj)[0]
-        if not _has_cycle(g):
-            continue
-        on_cycle: set[str] = set()
-        for component in rx.strongly_connected_components(g):
-            if len(component) > 1:
-                on_cycle.update(g[i] for i in component)
-        on_cycle.update(s for s, t in e.obj.flows if s == t)
-        if not on_cycle & wanted:
+        cycling = on_cycle(e.obj)
+        if cycling and not cycling & wanted:
             yield Finding(e)
 
 

@@ -174,7 +174,7 @@ def _node_hover(analysis: Analysis, node: Node) -> str:
 
 
 def _loop_hover(analysis: Analysis, key: str) -> str | None:
-    from loopdsl.diff import loop_statuses
+    from loopdsl.loops import loop_statuses
 
     status = loop_statuses(analysis.workspace).get(key)
     loop = next((lp for lp in analysis.workspace.loops() if f"{lp.system}.{lp.id}" == key),
@@ -183,12 +183,14 @@ def _loop_hover(analysis: Analysis, key: str) -> str | None:
         return None
     from loopdsl.linter.functions import plain
 
-    cycle = " → ".join(dict.fromkeys(q.split(".", 1)[1] for pair in loop.flows for q in pair))
+    system = key.split(".", 1)[0]
+    cycle = " → ".join(q.split(".", 1)[1] if q.startswith(system + ".") else q
+                       for q in status.cycle)
     budget = (f" against a budget of {plain(status.budget_ms)} ms"
               + (" (over)" if status.over_budget else "")) if status.budget_ms is not None else ""
     return "\n\n".join([
         f"**loop** `{key}` — {loop.label}",
-        f"nodes: {cycle}" if cycle else "no flows",
+        f"cycle: {cycle}" if cycle else "no cycle",
         f"closes: {'yes' if status.closes else 'no'}; learns: {'yes' if status.learns else 'no'}"
         + ("; bounded by `max_iterations`" if status.bounded else ""),
         f"latency per turn: {plain(status.latency_ms)} ms{budget}",

@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import rustworkx as rx
-
-from loopdsl.graph import FlowGraph, loop_graph, shortest_cycle
+from loopdsl.graph import FlowGraph
 from loopdsl.linter.functions import plain
+from loopdsl.loops import loop_status
 from loopdsl.model import Diagnostic, Loop, Role, Severity, System, Workspace
 
 if TYPE_CHECKING:
@@ -94,36 +93,19 @@ def _value(v: Any) -> str:
 
 
 def _loop_facts(loop: Loop, graph: FlowGraph) -> LoopFacts:
-    g, index = loop_graph(loop)
-    on_cycle = {g[i] for comp in rx.strongly_connected_components(g) if len(comp) > 1
-                for i in comp}
-    learns = any(graph.nodes[q].role == Role.FEEDBACK for q in on_cycle if q in graph.nodes)
-    # The cycle is written from the loop's entry: the first node, in the order
-    # the loop states its flows, that lies on a cycle.
-    start = next((q for key in loop.flows for q in key if q in on_cycle), None)
-    cycle = ""
-    if start is not None:
-        names = shortest_cycle(g, index[start])
-        cycle = " → ".join(q.split(".", 1)[1] if q.startswith(loop.system + ".") else q
-                           for q in names)
-    node_ids = list(index)
-    latency = graph.total("latency_ms", node_ids, loop.flows)
-    cost = graph.total("cost_usd", node_ids, loop.flows)
-    budget = loop.attributes.get("budget_ms")
-    has_budget = isinstance(budget, int | float) and not isinstance(budget, bool)
+    status = loop_status(loop, graph)
+    cycle = " → ".join(q.split(".", 1)[1] if q.startswith(loop.system + ".") else q
+                       for q in status.cycle)
     bound = loop.attributes.get("max_iterations")
-    turns = bound if isinstance(bound, int) and not isinstance(bound, bool) else None
-    worst = latency * turns if turns and latency else None
     return LoopFacts(
-        id=loop.id, label=loop.label, cycle=cycle, closes=bool(on_cycle),
-        learns=learns and bool(on_cycle), bound=_value(bound) if bound is not None else "",
-        latency=f"{plain(latency)} ms" if latency else "",
-        budget=f"{plain(budget)} ms" if has_budget else "",  # type: ignore[arg-type]
-        over_budget=has_budget and latency > budget,  # type: ignore[operator]
-        cost=f"{plain(cost)} USD per turn" if cost else "",
-        worst=f"{plain(worst)} ms" if worst is not None else "",
-        worst_over_budget=has_budget and worst is not None
-        and worst > budget,  # type: ignore[operator]
+        id=loop.id, label=loop.label, cycle=cycle, closes=status.closes,
+        learns=status.learns, bound=_value(bound) if bound is not None else "",
+        latency=f"{plain(status.latency_ms)} ms" if status.latency_ms else "",
+        budget=f"{plain(status.budget_ms)} ms" if status.budget_ms is not None else "",
+        over_budget=status.over_budget,
+        cost=f"{plain(status.cost_usd)} USD per turn" if status.cost_usd else "",
+        worst=f"{plain(status.worst_ms)} ms" if status.worst_ms is not None else "",
+        worst_over_budget=status.worst_over_budget,
     )
 
 

@@ -1,0 +1,79 @@
+"""What a loop does, decided once for every front end: its cycle written
+from its entry, whether it closes and learns, its bound, and its latency and
+cost per turn and at the bound against its budget. The rules (LD104,
+LD105), the review document, ``diff`` and the language server's hover all
+read ``loop_status``; none works it out on its own.
+
+A self-flow ``m -> m`` is a cycle of one node: a loop holding it closes
+(a bounded retry is exactly that), and it learns when the node is feedback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import rustworkx as rx
+
+from loopdsl.graph import FlowGraph, loop_graph, shortest_cycle
+from loopdsl.model import Loop, Role, Workspace
+from loopdsl.vocabulary import is_positive_integer, number
+
+
+@dataclass(frozen=True, slots=True)
+class LoopStatus:
+    """One loop's facts; numbers in the attributes' units (ms, USD)."""
+
+    cycle: tuple[str, ...]  # qualified ids from the entry back to it; () when it does not close
+    closes: bool
+    learns: bool  # a cycle passes through a feedback node
+    bounded: bool  # declares a valid max_iterations
+    bound: int | None
+    latency_ms: float  # per turn: the loop's nodes and flows
+    budget_ms: float | None
+    cost_usd: float  # per turn
+    worst_ms: float | None  # latency x max_iterations, when both are set
+
+    @property
+    def over_budget(self) -> bool:
+        return self.budget_ms is not None and self.latency_ms > self.budget_ms
+
+    @property
+    def worst_over_budget(self) -> bool:
+        return (self.budget_ms is not None and self.worst_ms is not None
+                and self.worst_ms > self.budget_ms)
+
+
+def on_cycle(loop: Loop) -> set[str]:
+    """The nodes of ``loop`` that lie on a cycle of its flows (a self-flow's
+    node included)."""
+    g, _ = loop_graph(loop)
+    nodes = {g[i] for c in rx.strongly_connected_components(g) if len(c) > 1 for i in c}
+    return nodes | {s for s, t in loop.flows if s == t}
+
+
+def loop_status(loop: Loop, graph: FlowGraph) -> LoopStatus:
+    """The facts of one loop of the workspace ``graph`` was built from."""
+    cycling = on_cycle(loop)
+    # The entry: the first node, in the order the loop states its flows, on a cycle.
+    entry = next((q for key in loop.flows for q in key if q in cycling), None)
+    cycle: tuple[str, ...] = ()
+    if entry is not None:
+        g, index = loop_graph(loop)
+        cycle = tuple(shortest_cycle(g, index[entry])) or (entry, entry)
+    learns = any(graph.nodes[q].role == Role.FEEDBACK for q in cycling if q in graph.nodes)
+    node_ids = list(dict.fromkeys(q for key in loop.flows for q in key))
+    latency = graph.total("latency_ms", node_ids, loop.flows)
+    bound = loop.attributes.get("max_iterations")
+    bound = bound if is_positive_integer(bound) else None
+    return LoopStatus(
+        cycle=cycle, closes=bool(cycling), learns=learns, bounded=bound is not None,
+        bound=bound, latency_ms=latency, budget_ms=number(loop.attributes.get("budget_ms")),
+        cost_usd=graph.total("cost_usd", node_ids, loop.flows),
+        worst_ms=latency * bound if bound is not None and latency else None)
+
+
+def loop_statuses(workspace: Workspace,
+                  graph: FlowGraph | None = None) -> dict[str, LoopStatus]:
+    """Every loop's status, by ``system.loop``."""
+    graph = graph or FlowGraph(workspace)
+    return {f"{lp.system}.{lp.id}": loop_status(lp, graph) for lp in workspace.loops()}
