@@ -170,19 +170,19 @@ def test_exclude_skips_files_in_folders(run, write):
 def test_colour_only_on_request_of_a_terminal(run, write, monkeypatch):
     write("bad.loop", BROKEN)
     assert "\x1b[" not in run("check", "bad.loop").stdout  # not a terminal
-    monkeypatch.setattr("loopdsl.cli._use_color", lambda no_color: not no_color)
+    monkeypatch.setattr("loopdsl.cli.output.use_color", lambda no_color: not no_color)
     assert "\x1b[" in run("check", "bad.loop").stdout
     assert "\x1b[" not in run("check", "--no-color", "bad.loop").stdout
 
 
 def test_no_color_environment_variable(monkeypatch):
-    from loopdsl.cli import _use_color
+    from loopdsl.cli.output import use_color
 
     monkeypatch.setattr("sys.stdout.isatty", lambda: True)
     monkeypatch.delenv("NO_COLOR", raising=False)
-    assert _use_color(False) is True
+    assert use_color(False) is True
     monkeypatch.setenv("NO_COLOR", "1")
-    assert _use_color(False) is False
+    assert use_color(False) is False
 
 
 def test_terminal_escapes_in_user_text_are_neutralised(run, write):
@@ -198,7 +198,7 @@ def test_internal_errors_are_one_line_unless_debugging(run, write, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("kaput")
 
-    monkeypatch.setattr("loopdsl.linter.lint_with", boom)
+    monkeypatch.setattr("loopdsl.app.workspace.lint_with", boom)
     result = run("check", "ok.loop")
     assert result.exit_code == 2
     assert result.stderr.startswith("loopdsl: internal error: RuntimeError: kaput")

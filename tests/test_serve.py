@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, chromium, loopdsl_executable
-from loopdsl.serve import Page, Site
+from loopdsl.app.review import Page
+from loopdsl.serve import Site
 
 PAGE_SWAP = 5.0  # seconds a save may take to reach /state (SPEC: within a second)
 

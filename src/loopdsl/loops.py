@@ -63,8 +63,8 @@ def loop_status(loop: Loop, graph: FlowGraph) -> LoopStatus:
     learns = any(graph.nodes[q].role == Role.FEEDBACK for q in cycling if q in graph.nodes)
     node_ids = list(dict.fromkeys(q for key in loop.flows for q in key))
     latency = graph.total("latency_ms", node_ids, loop.flows)
-    bound = loop.attributes.get("max_iterations")
-    bound = bound if is_positive_integer(bound) else None
+    written = loop.attributes.get("max_iterations")
+    bound = written if isinstance(written, int) and is_positive_integer(written) else None
     return LoopStatus(
         cycle=cycle, closes=bool(cycling), learns=learns, bounded=bound is not None,
         bound=bound, latency_ms=latency, budget_ms=number(loop.attributes.get("budget_ms")),

@@ -1,5 +1,5 @@
 """`loopdsl serve`: the design-review page of a workspace on localhost, kept
-current (SPEC §16). A thread watches the workspace's files; every save
+current. A thread watches the workspace's files; every save
 builds the page again; the page asks `/state` for a newer version and
 replaces its body in place, keeping zoom, pan and scroll. While a file does
 not parse, the page shows its LD001 findings above the last good state.
@@ -11,20 +11,14 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from loopdsl.app.review import Page
+
 POLL = 0.2  # seconds between looks at the files' modification times
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    version: str
-    html: str  # the whole page
-    body: str  # what replaces the page's <main> after a save
 
 
 class Site:

@@ -197,9 +197,23 @@ def _revived(spec: RuleFile, options: Options | None, origin: str) -> Rule:
     return Rule(spec, origin, fn, options)
 
 
-@functools.lru_cache(maxsize=8)
 def team_rules(paths: tuple[Path, ...], cwd: Path) -> tuple[Rule, ...]:
-    """Every ``*.toml`` in the ``rule-paths`` folders, validated."""
+    """Every ``*.toml`` in the ``rule-paths`` folders, validated; read again
+    when a file is added, removed or changed (`serve` and `lsp` stay up)."""
+    stamp = []
+    for folder in paths:
+        for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+            try:
+                st = path.stat()
+            except OSError:
+                continue  # read (and reported) below
+            stamp.append((str(path), st.st_mtime_ns, st.st_size))
+    return _team_rules(paths, cwd, tuple(stamp))
+
+
+@functools.lru_cache(maxsize=8)
+def _team_rules(paths: tuple[Path, ...], cwd: Path,
+                stamp: tuple[tuple[str, int, int], ...]) -> tuple[Rule, ...]:
     rules = []
     for folder in paths:
         if not folder.is_dir():

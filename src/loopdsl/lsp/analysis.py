@@ -1,4 +1,4 @@
-"""An editor's document -> what the language server answers (SPEC §15):
+"""An editor's document -> what the language server answers:
 check's findings for it, and an index of the names the workspace defines
 and refers to, for hover, go to definition, references, rename and
 completion. Pure of the protocol: positions here are loopdsl's (1-based
@@ -35,19 +35,19 @@ class Analysis:
     unsaved texts (``overlay``: real path -> text) instead of the disk."""
 
     def __init__(self, path: Path, overlay: Mapping[str, str]) -> None:
-        from loopdsl.config import settle
-        from loopdsl.linter import lint_with
-        from loopdsl.linter.registry import build
-        from loopdsl.loader import load
+        from loopdsl.app.workspace import check, runs
         from loopdsl.paths import display_path
 
         self.cwd = Path.cwd()
         self.path = path
         self.overlay = overlay
-        _, self.config, self.root = settle(path)
-        self.workspace: Workspace = load([path], root=self.root, overlay=overlay)
-        self.registry = build(self.config)
-        self.findings: list[Diagnostic] = lint_with(self.workspace, self.registry)
+        # As `check FILE` would: the configuration above the file, read afresh,
+        # so an edited loopdsl.toml or team rule counts from the next analysis.
+        checked = check(runs([str(path)]), overlay=overlay)
+        self.config, self.root = checked.runs[0].config, checked.runs[0].root
+        self.workspace: Workspace = checked.workspace
+        self.registry = checked.registry
+        self.findings: list[Diagnostic] = checked.findings
         self.file = display_path(path, self.cwd)
         self.symbols = _index(self.workspace, self.registry)
         self.nodes = {n.qualified_id: n for n in self.workspace.nodes()}

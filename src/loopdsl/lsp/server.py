@@ -1,5 +1,5 @@
-"""`loopdsl lsp`: the Language Server Protocol over stdin/stdout (SPEC §15),
-built on pygls. Every answer comes from ``lsp.analysis``; this module only
+"""`loopdsl lsp`: the Language Server Protocol over stdin/stdout, built on
+pygls. Every answer comes from ``lsp.analysis``; this module only
 speaks the protocol: URIs, UTF-16 positions, and the shapes of its replies.
 """
 
@@ -166,6 +166,33 @@ async def did_change(ls: LoopServer, params: lsp.DidChangeTextDocumentParams) ->
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
 async def did_save(ls: LoopServer, params: lsp.DidSaveTextDocumentParams) -> None:
     await refresh(ls, params.text_document.uri)
+
+
+# Files that change the findings of every open document: configurations and
+# the team's rule files. Clients that can are asked to report their changes.
+WATCHED = ("**/loopdsl.toml", "**/pyproject.toml", "**/*.toml")
+
+
+@server.feature(lsp.INITIALIZED)
+async def initialized(ls: LoopServer, params: lsp.InitializedParams) -> None:
+    watching = ls.client_capabilities.workspace and \
+        ls.client_capabilities.workspace.did_change_watched_files
+    if watching and watching.dynamic_registration:
+        await ls.client_register_capability_async(lsp.RegistrationParams(registrations=[
+            lsp.Registration(
+                id="loopdsl-settings", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=lsp.DidChangeWatchedFilesRegistrationOptions(
+                    watchers=[lsp.FileSystemWatcher(glob_pattern=g) for g in WATCHED]))]))
+
+
+@server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+async def did_change_watched_files(ls: LoopServer,
+                                   params: lsp.DidChangeWatchedFilesParams) -> None:
+    """A configuration or rule file changed: every open document is linted again."""
+    if any(change.uri.endswith(".toml") for change in params.changes):
+        first = next(iter(ls.workspace.text_documents), None)
+        if first is not None:
+            await refresh(ls, first)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)

@@ -1,4 +1,5 @@
-"""Design files as they are at a git revision -> a temporary folder.
+"""Design files as they are at a git revision -> a temporary folder: the
+old side of `diff --base`.
 
 Read from git's objects (``git ls-tree`` and ``git cat-file --batch``), never
 by checking out: the user's work tree, index and HEAD are not touched. Git

@@ -1,0 +1,100 @@
+"""The design-review document (``doc``), and the live page ``serve`` keeps:
+rebuilt on every save with the configuration and team rules read again,
+and while the design has errors, those errors above the last good page."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from loopdsl.app.workspace import check, design, files_of, runs, watched
+from loopdsl.model import Diagnostic, Workspace
+from loopdsl.review import Review, build_review
+
+
+def draw(review: Review, workspace: Workspace, findings: list[Diagnostic],
+         direction: str = "auto") -> list[str]:
+    """The HTML page's diagrams; without Graphviz, a warning to show (the
+    page then shows the diagram's Mermaid source)."""
+    from loopdsl.render.dot import GraphvizFailed, GraphvizMissing
+    from loopdsl.review import draw as draw_svgs
+
+    try:
+        draw_svgs(review, workspace, findings, direction)
+    except (GraphvizMissing, GraphvizFailed) as e:
+        return [f"{e}; the page shows the diagram's Mermaid source instead"]
+    return []
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    text: str
+    warnings: list[str]
+    inputs: list[Path]
+
+
+def document(file: str, fmt: str, *, direction: str = "auto",
+             config_file: Path | None = None) -> Document:
+    """FILE's review as Markdown (``md``) or one HTML file (``html``)."""
+    from loopdsl.review.document import to_html, to_markdown
+
+    found = design(file, config_file)
+    review = build_review(found.workspace, found.findings, found.registry, direction=direction,
+                          root=found.root)
+    warnings: list[str] = []
+    if fmt == "html":
+        warnings = draw(review, found.workspace, found.findings, direction)
+        text = to_html(review)
+    else:
+        text = to_markdown(review)
+    return Document(text, warnings, found.inputs())
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One version of the live page."""
+
+    version: str
+    html: str  # the whole page
+    body: str  # what replaces the page's <main> after a save
+    warnings: tuple[str, ...] = ()
+
+
+class LivePage:
+    """The review of PATHS as ``serve`` shows it, built again on each save."""
+
+    def __init__(self, paths: Sequence[str], config_file: Path | None = None) -> None:
+        self.paths = list(paths)
+        self.config_file = config_file
+        self._good: Review | None = None  # the last review of a design without errors
+        self._seen: list[Path] = []  # what the last build read: imports, configurations
+
+    def build(self, version: str) -> Page:
+        """The page now: the configuration is looked up again, so an edited
+        ``loopdsl.toml`` or team rule takes effect on the next save."""
+        from loopdsl.review.document import body, to_html
+
+        checked = check(runs(self.paths, self.config_file))
+        workspace = checked.workspace
+        self._seen = [Path(f.path) for f in workspace.files] + checked.watched()
+        errors = checked.stops()
+        warnings: list[str] = []
+        if errors and self._good is not None:
+            review = dataclasses.replace(self._good, version=version, problems=errors)
+        else:
+            review = build_review(workspace, checked.findings, checked.registry,
+                                  root=checked.runs[0].root)
+            warnings = draw(review, workspace, checked.findings)
+            review.version, review.problems = version, errors
+            if not errors:
+                self._good = review
+        page = to_html(review)
+        return Page(version, page, body(page), tuple(warnings))
+
+    def files(self) -> list[Path]:
+        """Every file whose change makes a new page: the designs PATHS name,
+        what the last build read, the configurations and team rule files."""
+        groups = runs(self.paths, self.config_file)
+        return list(dict.fromkeys([*files_of(groups), *watched(groups), *self._seen]))

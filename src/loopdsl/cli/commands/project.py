@@ -1,0 +1,68 @@
+"""`loopdsl export`, `loopdsl schema` and `loopdsl init`: the model as
+data, and a workspace to start from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from loopdsl.cli.options import config_option
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=str))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the JSON here instead of standard output.")
+@config_option("Read settings from this file instead of the nearest one.")
+def export(file: str, output: Path | None, config_file: Path | None) -> None:
+    """Write the resolved workspace of FILE (and its imports) as JSON.
+
+    The JSON follows `loopdsl schema`. When the workspace has errors (LD001 to
+    LD006) nothing is written: the errors are printed on stderr, exit code 1.
+    """
+    from loopdsl.app.workspace import design
+    from loopdsl.cli.output import emit
+    from loopdsl.printable import json_safe
+
+    found = design(file, config_file)
+    emit(json_safe(found.workspace.model_dump_json(indent=2)) + "\n", output,
+         announce=output is not None and str(output) != "-", inputs=found.inputs())
+
+
+@click.command()
+def schema() -> None:
+    """Print the JSON Schema of `loopdsl export`'s output."""
+    import json
+
+    from loopdsl.model import Workspace
+
+    doc = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+           **Workspace.model_json_schema(mode="serialization")}
+    click.echo(json.dumps(doc, indent=2, sort_keys=True))
+
+
+@click.command()
+@click.argument("directory", default=".", type=click.Path(path_type=Path, file_okay=False))
+def init(directory: Path) -> None:
+    """Write a small example workspace and a loopdsl.toml into DIRECTORY.
+
+    Refuses to overwrite existing files (exit code 2, nothing written).
+    """
+    from loopdsl.cli.output import UserError, write
+    from loopdsl.resources import data_dir
+
+    starter = data_dir("starter")
+    files = sorted((f.name, f.read_text(encoding="utf-8")) for f in starter.iterdir()
+                   if f.name.endswith((".loop", ".toml")))
+    clashes = [name for name, _ in files if (directory / name).exists()]
+    if clashes:
+        raise UserError(f"refusing to overwrite {', '.join(str(directory / n) for n in clashes)}")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"{directory}: cannot create: {e.strerror or e}") from None
+    for name, text in files:
+        write(directory / name, text)
+        click.echo(f"wrote {directory / name}")
+    click.echo(f"next: cd {directory} && loopdsl check")

@@ -1,0 +1,80 @@
+"""Options several commands share, each defined once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def options(*chosen: Callable[[Any], Any]) -> Callable[[_F], _F]:
+    """One decorator applying several click options, in the order given."""
+    def apply(command: _F) -> _F:
+        for option in reversed(chosen):
+            command = option(command)
+        return command
+    return apply
+
+
+def config_option(help: str = "Read settings from this loopdsl.toml or pyproject.toml "
+                              "instead of the nearest one above each path."
+                  ) -> Callable[[_F], _F]:
+    return click.option("--config", "config_file",
+                        type=click.Path(path_type=Path, dir_okay=False), help=help)
+
+
+FAIL_ON = click.Choice(["error", "warning", "info"])
+
+# The options of every command that reports findings (`check`, `drift`).
+findings_options = options(
+    click.option("--format", "-f", "fmt", default="text", show_default=True,
+                 type=click.Choice(["text", "concise", "json", "sarif", "github"]),
+                 help="How findings are written: text (source and caret; in GitHub Actions "
+                      "also annotations), concise (file:line:col: CODE message), json (an array "
+                      "of objects), sarif (SARIF 2.1.0 for code scanning), github (workflow "
+                      "annotations and a summary)."),
+    click.option("--select", "select", multiple=True, metavar="CODES",
+                 help="Check only these rules: codes, names or prefixes, comma-separated "
+                      "(replaces select and extend-select of the configuration)."),
+    click.option("--ignore", "ignore", multiple=True, metavar="CODES",
+                 help="Do not check these rules: codes, names or prefixes, comma-separated "
+                      "(added to the configuration's ignore)."),
+    click.option("--fail-on", type=FAIL_ON,
+                 help="Lowest severity that makes the exit code 1 [default: warning]."),
+    config_option("Read settings from this loopdsl.toml or pyproject.toml instead of the "
+                  "nearest one above the current directory."),
+    click.option("--baseline", "baseline_file", type=click.Path(path_type=Path, dir_okay=False),
+                 help="Let the findings recorded in this file pass (matched by code, file and "
+                      "element, not line); fail only on new ones, and list recorded findings "
+                      "that are gone."),
+    click.option("--write-baseline", "write_baseline",
+                 type=click.Path(path_type=Path, dir_okay=False),
+                 help="Record today's findings in this file and exit 0."),
+    click.option("--no-color", is_flag=True, help="Never colour the output (NO_COLOR works too)."),
+    click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line."),
+)
+
+# Where `drift` and `import` read the app's graph.
+source_options = options(
+    click.option("--langgraph", "langgraph", metavar="MODULE:ATTR",
+                 help="A LangGraph graph (compiled, or a StateGraph to compile) in your code, "
+                      "e.g. app.graph:graph; the module is imported from the current "
+                      "directory, so its code runs (pip install 'loopdsl[langgraph]')."),
+    click.option("--burr", "burr", metavar="MODULE:ATTR",
+                 help="A Burr Application in your code, e.g. app.main:app (imported, so its "
+                      "code runs; pip install 'loopdsl[burr]')."),
+    click.option("--graph-json", "graph_json", type=click.Path(path_type=Path, dir_okay=False),
+                 help="What LangGraph's graph.get_graph().to_json() wrote to a file: nothing "
+                      "of your code runs, so CI needs no import of the app."),
+    click.option("--system", "system_id", metavar="ID",
+                 help="The design's system to compare (required when DESIGN has several)."),
+)
+
+DIRECTION = click.option(
+    "--direction", type=click.Choice(["auto", "LR", "TB"]), default="auto", show_default=True,
+    help="Left to right, top to bottom, or auto: top to bottom when left to right would be "
+         "much wider than tall.")
