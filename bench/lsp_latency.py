@@ -1,6 +1,6 @@
 """Time from a `didChange` to the `publishDiagnostics` it causes, with the real
 server (`python -m loopdsl lsp`) and a real client (pytest-lsp's), on a
-1,000-node file of the benchmark's workspace. SPEC §15 asks for half a second.
+1,000-node file of the benchmark's workspace. The aim is half a second.
 
     python bench/lsp_latency.py [--nodes 1000] [--runs 10]
 """

@@ -1,7 +1,7 @@
 """Time from a save to the review page's new state, with the real command
 (`python -m loopdsl serve --port 0`) on the benchmark's workspace of NODES
 nodes: the watcher's poll, the check, the review and every diagram drawn by
-`dot`. SPEC §16 asks for a second.
+`dot`. The aim is under a second.
 
     python bench/serve_latency.py [--nodes 1000] [--runs 5]
 """

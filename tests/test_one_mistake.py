@@ -1,5 +1,5 @@
-"""One mistake, one finding (SPEC §5), and the findings a differential run
-against the SPEC found missing or wrong: each test is named after the
+"""One mistake, one finding, and the findings a differential run against
+the documented behaviour found missing or wrong: each test is named after the
 behaviour it keeps, through the real CLI or the public API."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`loopdsl serve` (SPEC §16): the review page on localhost, kept current.
+"""`loopdsl serve`: the review page on localhost, kept current.
 
 The server runs as the real console script in a child process; the tests
 talk to it over HTTP as the page's script does (`/` then `/state`)."""
@@ -24,7 +24,7 @@ from conftest import EXAMPLES, chromium, loopdsl_executable
 from loopdsl.app.review import Page
 from loopdsl.serve import Site
 
-PAGE_SWAP = 5.0  # seconds a save may take to reach /state (SPEC: within a second)
+PAGE_SWAP = 5.0  # seconds a save may take to reach /state (promised: within a second)
 
 
 class Server:

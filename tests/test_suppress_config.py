@@ -42,7 +42,7 @@ def test_unsuppressed_baseline(run, write):
     ("  # loopdsl:ignore[LD108,LD102]", [("LD201", 1)]),
     ("  # note: legacy UI  # loopdsl: ignore[LD102, LD108]", [("LD201", 1)]),
     ("  # loopdsl: IGNORE[ld102, Orphan-Node]", [("LD201", 1)]),
-    # prose that mentions the directive is not one (SPEC §5)
+    # prose that mentions the directive is not one
     ("  # note: legacy UI, loopdsl: ignore[LD102, LD108]",
      [("LD201", 1), ("LD102", 8), ("LD108", 8)]),
     ("  # TODO: remove once loopdsl: ignore works", [("LD201", 1), ("LD102", 8), ("LD108", 8)]),

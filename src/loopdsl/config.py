@@ -1,6 +1,6 @@
 """Configuration: ``[tool.loopdsl]`` in pyproject.toml or a ``loopdsl.toml``,
 found by walking up from each path named on the command line, as ruff does
-(SPEC §8), and the workspace root that bounds imports (SPEC §4)."""
+and the workspace root that bounds imports."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def settle(path: str | os.PathLike[str], config_file: Path | None = None, *,
            **overrides: Any) -> tuple[Path | None, Config, Path]:
     """For one path named by the user: the configuration file that applies
     (``config_file``, else the nearest above the path), its settings, and the
-    workspace root (SPEC §4 and §8). ``read`` keeps the files one run has read
+    workspace root. ``read`` keeps the files one run has read
     already (pre-commit names every changed file)."""
     anchor = anchor_of(path)
     found = config_file if config_file is not None else find_config(anchor, top)

@@ -59,8 +59,8 @@ def load(
     """Load the named files and folders (folders are searched for ``*.loop``).
 
     ``root`` bounds what imports may read (default: the top of the git work
-    tree holding the first path, else that path's folder, as SPEC §4 says
-    when no configuration names one); ``exclude`` holds globs matched against
+    tree holding the first path, else that path's folder, when no
+    configuration names one; docs/language.md#imports); ``exclude`` holds globs matched against
     paths relative to the root and against file and folder names; what a
     folder search passes over is described in ``skipped``. ``overlay`` maps
     real paths to texts read instead of the disk (an editor's unsaved

@@ -120,7 +120,7 @@ class _Resolver:
     def _fold_into_failed_imports(self) -> None:
         """Names a file cannot resolve because an import failed (its own or one
         of the files it imports) are listed in that LD005's help instead of
-        being reported one by one (SPEC §5)."""
+        being reported one by one."""
         failed: dict[str, int] = {}
         for i, d in enumerate(self.diags):
             if d.code == "LD005":

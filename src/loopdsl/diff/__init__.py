@@ -1,4 +1,4 @@
-"""Two versions of a design -> what the change does to it (SPEC §13).
+"""Two versions of a design -> what the change does to it.
 
 Pure: both workspaces are loaded and linted already. Elements are matched by
 identity (a system by its id, a node as ``system.node``, a flow as

@@ -1,6 +1,6 @@
 """A diff -> text for people, Markdown for a pull request, JSON for programs.
 
-Pure functions of the diff; the JSON is the shape of SPEC §13 field for
+Pure functions of the diff; the JSON is the documented shape (docs/commands.md) field for
 field. The Markdown is made for a pull-request comment or
 ``$GITHUB_STEP_SUMMARY``: a one-line summary, a table per element type, loop
 status changes in words, new and fixed findings, and a Mermaid diagram of
@@ -116,7 +116,7 @@ def _record(d: Diagnostic) -> dict[str, object]:
 
 
 def to_json(diff: Diff) -> str:
-    """SPEC §13's object: sorted lists, sorted keys inside changes and status."""
+    """``diff -f json``'s object: sorted lists, sorted keys inside changes and status."""
     def section(s: Section, loops: bool = False) -> dict[str, Any]:
         changed = []
         for c in s.changed:

@@ -1,5 +1,5 @@
 """A design and the graph its code builds -> the differences, as findings
-(SPEC §14), and the first design of an app (``loopdsl import``).
+and the first design of an app (``loopdsl import``).
 
 Pure: the code graph is already read (``loopdsl.drift.sources`` reads
 LangGraph, Burr and ``get_graph().to_json()``). A design node is implemented

@@ -26,7 +26,7 @@ def run_rules(workspace: Workspace, registry: Registry) -> list[Diagnostic]:
 
     Rules that follow flows skip a system whose graph is incomplete (a
     reference or a kind the resolver could not resolve): their findings
-    there would only echo that one mistake (SPEC §5).
+    there would only echo that one mistake.
     """
     rules = registry.running()
     if not rules:

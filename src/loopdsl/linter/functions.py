@@ -1,4 +1,4 @@
-"""Check functions: the closed set a rule file may name (SPEC §7).
+"""Check functions: the closed set a rule file may name (docs/team-rules.md).
 
 Each function is registered with the element types it accepts, a pydantic
 model for its options, and the placeholders it adds to messages. Graph work
@@ -214,7 +214,7 @@ class CheckFunction:
     options: type[Options] = Options
     provides: frozenset[str] = frozenset()
     description: str = ""
-    # Follows flows: skipped on a system whose graph is incomplete (SPEC §5).
+    # Follows flows: skipped on a system whose graph is incomplete.
     graph: bool = False
 
 
@@ -546,7 +546,7 @@ def bounded_cycles(ctx: RuleContext, elements: list[Element], opts: Bounded) -> 
 def declares_loops(ctx: RuleContext, elements: list[Element],
                    opts: Options) -> Iterator[Finding]:
     """Holds when the system declares a loop, or states no flow at all (a flow
-    belongs to every system whose body or loops state it, SPEC §4)."""
+    belongs to every system whose body or loops state it)."""
     stating = ctx.memo("systems stating flows", lambda: {
         st.system for f in ctx.graph.flows for st in f.statements})
     for e in elements:

@@ -1,6 +1,6 @@
 """The rule registry: the one place that knows which codes exist.
 
-Every code is described by a TOML file (SPEC §7): the rules the engine runs,
+Every code is described by a TOML file (docs/team-rules.md): the rules the engine runs,
 built-in and the team's (``rule-paths``), and the codes other stages report
 (the parser's LD001, the resolver's LD002-LD006, the suppression pass's
 LD007, drift's LD3xx), which carry the same summary, rationale, help and

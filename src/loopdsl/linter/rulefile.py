@@ -1,4 +1,4 @@
-"""Rule files: the TOML schema of SPEC §7, loaded strictly.
+"""Rule files: the TOML schema of docs/team-rules.md, loaded strictly.
 
 A rule file names what it selects and which check function must hold for
 each selected element. Nothing in it is executed: the function is chosen by

@@ -1,4 +1,4 @@
-"""Suppression comments (SPEC §5): ``# loopdsl: ignore[LD108]`` on a line,
+"""Suppression comments: ``# loopdsl: ignore[LD108]`` on a line,
 ``# loopdsl: ignore-file[LD201]`` for a file, a bare ``# loopdsl: ignore``
 for everything on its line; LD007 for what suppressed nothing.
 

@@ -1,2 +1,2 @@
-"""The language server (`loopdsl lsp`, SPEC §15): ``analysis`` answers,
+"""The language server (`loopdsl lsp`): ``analysis`` answers,
 ``server`` speaks the protocol (pygls, the optional extra `loopdsl[lsp]`)."""

@@ -30,7 +30,7 @@ class RoleStyle:
     border: str
 
 
-# What each role means, in the legend's words (SPEC §1).
+# What each role means, in the legend's words.
 ROLE_MEANINGS = {
     Role.CONTEXT: "information for a model",
     Role.MODEL: "infers: an LLM call, a classifier",

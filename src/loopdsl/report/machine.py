@@ -1,4 +1,4 @@
-"""Formats for programs: json (the SPEC's ten keys, nothing more)."""
+"""Formats for programs: json (the ten documented keys, nothing more)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def as_record(d: Diagnostic) -> dict[str, object]:
-    """A finding as the documented JSON object (SPEC §9)."""
+    """A finding as the documented JSON object (docs/commands.md)."""
     s = d.span
     return {
         "code": d.code,
