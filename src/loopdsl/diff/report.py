@@ -13,10 +13,9 @@ import json
 from typing import Any
 
 from loopdsl.diff import Changed, Diff, Section
-from loopdsl.linter.functions import plain
 from loopdsl.loops import LoopStatus
 from loopdsl.model import Diagnostic, Severity
-from loopdsl.printable import json_safe, printable
+from loopdsl.printable import json_safe, plain, printable
 from loopdsl.report.machine import as_record
 
 _KINDS = (("systems", "system"), ("nodes", "node"), ("flows", "flow"), ("loops", "loop"))

@@ -18,7 +18,7 @@ from loopdsl.linter.functions import (
 from loopdsl.linter.registry import Registry, Rule
 from loopdsl.model import Diagnostic, Flow, Node, Severity, Workspace
 
-_BUILTIN_MODULE = "loopdsl.linter.functions"
+_BUILTIN_MODULES = "loopdsl.linter.checks."
 
 
 def run_rules(workspace: Workspace, registry: Registry) -> list[Diagnostic]:
@@ -60,7 +60,7 @@ def run_rules(workspace: Workspace, registry: Registry) -> list[Diagnostic]:
                 if not (rule.graph and finding.element.system in incomplete):
                     out.append(_diagnostic(rule, finding, registry.severity[rule.code]))
         except Exception as e:
-            if getattr(rule.function.run, "__module__", "") == _BUILTIN_MODULE:
+            if getattr(rule.function.run, "__module__", "").startswith(_BUILTIN_MODULES):
                 raise  # a built-in function failing is loopdsl's bug
             raise ConfigError(f"check function '{rule.function.name}' of rule {rule.code} "
                               f"({rule.origin}) failed: {type(e).__name__}: {e}") from None

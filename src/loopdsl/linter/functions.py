@@ -1,26 +1,25 @@
-"""Check functions: the closed set a rule file may name (docs/team-rules.md).
+"""The check-function API: what a function is given (elements, a rule
+context with the flow graph and a memo), what it returns (findings), how it
+is registered and looked up. Rule files name functions from a closed set
+(docs/team-rules.md); the built-in ones live in ``linter.checks``, grouped
+by what they check, and more come from Python packages through the
+entry-point group ``loopdsl.functions``, built on this module.
 
-Each function is registered with the element types it accepts, a pydantic
-model for its options, and the placeholders it adds to messages. Graph work
-is memoised per lint run, so rules sharing a question share its answer, and
-every function is linear in nodes + flows. More functions come from Python
-packages through the entry-point group ``loopdsl.functions``.
+Graph work is memoised per lint run, so rules sharing a question share its
+answer, and every function is linear in nodes + flows.
 """
 
 from __future__ import annotations
 
-import functools
-import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict
 
 from loopdsl.graph import FlowGraph
 from loopdsl.linter.rulefile import EndFilter, RuleFileError
-from loopdsl.loops import on_cycle
-from loopdsl.model import Flow, Kind, Loop, Node, Related, Role, Span, System, Workspace
+from loopdsl.model import Flow, Kind, Loop, Node, Related, Span, System, Workspace
 
 # --- what functions work on ------------------------------------------------------
 
@@ -63,7 +62,7 @@ class Element:
         """The id as messages show it; a flow's reads ``source -> target``."""
         obj = self.obj
         if isinstance(obj, Flow):
-            return f"{_short(obj.source, obj.system)} -> {_short(obj.target, obj.system)}"
+            return f"{short_id(obj.source, obj.system)} -> {short_id(obj.target, obj.system)}"
         return obj.id
 
     @property
@@ -89,12 +88,13 @@ class Element:
         if isinstance(self.obj, Node):
             values |= {"kind": self.obj.kind, "role": self.obj.role or "unknown"}
         elif isinstance(self.obj, Flow):
-            values |= {"source": _short(self.obj.source, self.system),
-                       "target": _short(self.obj.target, self.system)}
+            values |= {"source": short_id(self.obj.source, self.system),
+                       "target": short_id(self.obj.target, self.system)}
         return values
 
 
-def _short(qid: str, system: str) -> str:
+def short_id(qid: str, system: str) -> str:
+    """A node id as a message of ``system`` names it: ``kb``, or ``platform.kb``."""
     return qid.split(".", 1)[1] if qid.startswith(system + ".") else qid
 
 
@@ -266,341 +266,3 @@ def known_functions() -> list[str]:
     from importlib.metadata import entry_points
 
     return sorted(set(FUNCTIONS) | {ep.name for ep in entry_points(group="loopdsl.functions")})
-
-
-# --- the functions --------------------------------------------------------------------
-
-
-class NodeSet(Options, EndFilter):
-    """Options naming a set of nodes by role, kind or attributes."""
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> NodeSet:
-        if not (self.role or self.kind or self.attributes or self.has or self.missing):
-            raise ValueError("name the nodes with role, kind, attributes, has or missing")
-        return self
-
-
-def _connected(ctx: RuleContext, elements: list[Element], opts: NodeSet,
-               forward: bool) -> Iterator[Finding]:
-    """Nodes not on a path from (forward) or to the named set: one traversal."""
-    def compute() -> set[str]:
-        ends = ctx.nodes_matching(opts)
-        return ctx.graph.reachable_from(ends) if forward else ctx.graph.reaching(ends)
-
-    hits = ctx.memo((forward, memo_key(opts)), compute)
-    for e in elements:
-        assert isinstance(e.obj, Node)
-        if e.obj.qualified_id not in hits:
-            yield Finding(e)
-
-
-@check_function("reachable-from", elements={"node"}, options=NodeSet, graph=True)
-def reachable_from(ctx: RuleContext, elements: list[Element], opts: NodeSet) -> Iterator[Finding]:
-    """Holds when a path leads to the node from a node of the named set."""
-    return _connected(ctx, elements, opts, forward=True)
-
-
-@check_function("reaches", elements={"node"}, options=NodeSet, graph=True)
-def reaches(ctx: RuleContext, elements: list[Element], opts: NodeSet) -> Iterator[Finding]:
-    """Holds when a path leads from the node to a node of the named set."""
-    return _connected(ctx, elements, opts, forward=False)
-
-
-@check_function("in-flow", elements={"node"}, graph=True)
-def in_flow(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterator[Finding]:
-    """Holds when the node is the source or target of at least one flow."""
-    for e in elements:
-        assert isinstance(e.obj, Node)
-        if e.obj.qualified_id not in ctx.graph.in_flow:
-            yield Finding(e)
-
-
-@check_function("closed", elements={"loop"}, graph=True)
-def closed(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterator[Finding]:
-    """Holds when the loop's flows contain a directed cycle."""
-    for e in elements:
-        assert isinstance(e.obj, Loop)
-        if not on_cycle(e.obj):
-            yield Finding(e)
-
-
-@check_function("cycle-through", elements={"loop"}, options=NodeSet, graph=True)
-def cycle_through(ctx: RuleContext, elements: list[Element], opts: NodeSet) -> Iterator[Finding]:
-    """Holds when the loop has no cycle, or one of its cycles passes through
-    a node of the named set."""
-    wanted = set(ctx.nodes_matching(opts))
-    for e in elements:
-        assert isinstance(e.obj, Loop)
-        cycling = on_cycle(e.obj)
-        if cycling and not cycling & wanted:
-            yield Finding(e)
-
-
-class Present(Options):
-    names: list[str] = Field(default_factory=list)
-    from_kind: str | None = Field(default=None, alias="from-kind")
-    or_label: bool = Field(default=False, alias="or-label")
-
-
-@check_function("attributes-present", elements={"node", "flow", "loop", "system"},
-                options=Present, provides={"missing"})
-def attributes_present(ctx: RuleContext, elements: list[Element],
-                       opts: Present) -> Iterator[Finding]:
-    """Holds when the element sets every attribute in ``names`` and every one
-    its kind (or a base kind) lists under ``from-kind``; with ``or-label``, a
-    label different from the id also satisfies it."""
-    for e in elements:
-        needed = list(opts.names)
-        if opts.from_kind and isinstance(e.obj, Node):
-            for kind in ctx.kind_chain(e.obj.kind):
-                if kind in ctx.kinds:
-                    listed = ctx.kinds[kind].attributes.get(opts.from_kind, [])
-                    if isinstance(listed, list):
-                        needed += [n for n in listed if isinstance(n, str)]
-        missing = [n for n in dict.fromkeys(needed) if n not in e.written]
-        if missing and opts.or_label and e.label != e.id:
-            continue
-        if missing:
-            yield Finding(e, {"missing": ", ".join(missing)})
-
-
-class Matches(Options):
-    attribute: str
-    pattern: str | None = None
-    one_of: list[Any] | None = Field(default=None, alias="one-of")
-    type: Literal["string", "number", "integer", "boolean", "list"] | None = None
-    required: bool = False
-
-    @model_validator(mode="after")
-    def _one_test(self) -> Matches:
-        if sum(x is not None for x in (self.pattern, self.one_of, self.type)) != 1:
-            raise ValueError("give exactly one of pattern, one-of or type")
-        return self
-
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, pattern: str | None) -> str | None:
-        if pattern is not None:
-            compile_pattern(pattern)
-        return pattern
-
-
-def compile_pattern(pattern: str) -> Any:
-    """A team rule's regular expression, compiled by RE2: matching takes time
-    linear in the text, so no pattern (``(a+)+$``, say) can hang a check.
-    A pattern RE2 cannot compile is a ``ValueError`` saying why."""
-    import re2  # type: ignore[import-untyped]
-
-    options = re2.Options()
-    options.log_errors = False  # the reason goes into our one-line error instead
-    try:
-        return re2.compile(pattern, options)
-    except re2.error as e:
-        why = e.args[0].decode() if e.args and isinstance(e.args[0], bytes) else str(e)
-        raise ValueError(f"pattern {pattern!r} is not a regular expression RE2 accepts: "
-                         f"{why}") from None
-
-
-_TYPES: dict[str, Callable[[Any], bool]] = {
-    "string": lambda v: isinstance(v, str),
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "list": lambda v: isinstance(v, list),
-}
-
-
-@check_function("attribute-matches", elements={"node", "flow", "loop", "system"},
-                options=Matches, provides={"attribute", "value"})
-def attribute_matches(ctx: RuleContext, elements: list[Element],
-                      opts: Matches) -> Iterator[Finding]:
-    """Holds when the attribute matches a regular expression (``pattern``),
-    is one of a list (``one-of``) or has a type (``type``); an absent
-    attribute holds unless ``required``."""
-    regex = compile_pattern(opts.pattern) if opts.pattern is not None else None
-    for e in elements:
-        if opts.attribute not in e.attributes:
-            if opts.required and opts.attribute not in e.written:
-                yield Finding(e, {"attribute": opts.attribute, "value": "(not set)"})
-            continue  # unset, or set to a value LD006 already reports
-        value = e.attributes[opts.attribute]
-        if regex is not None:
-            ok = isinstance(value, str) and regex.fullmatch(value) is not None
-        elif opts.one_of is not None:
-            ok = value in opts.one_of
-        else:
-            ok = _TYPES[opts.type or "string"](value)
-        if not ok:
-            yield Finding(e, {"attribute": opts.attribute, "value": value})
-
-
-class SumWithin(Options):
-    attribute: str = "latency_ms"
-    limit: str = "budget_ms"
-
-
-def _number(v: Any) -> float | None:
-    return v if isinstance(v, int | float) and not isinstance(v, bool) else None
-
-
-def plain(n: float) -> str:
-    """A number as people write it: 1300 (not 1300.0), 1234567.5 (never
-    1.23457e+06), 0.3 (not the 0.30000000000000004 a sum can make)."""
-    if not math.isfinite(n):
-        return str(n)
-    if float(n).is_integer():
-        return str(int(n))
-    from decimal import Decimal
-
-    return format(Decimal(repr(round(n, 6))), "f")
-
-
-@check_function("sum-within", elements={"loop", "system"}, options=SumWithin,
-                provides={"total", "limit", "attribute"})
-def sum_within(ctx: RuleContext, elements: list[Element], opts: SumWithin) -> Iterator[Finding]:
-    """Holds when the sum of ``attribute`` over the element's nodes and flows
-    is at most its ``limit`` attribute (no limit set: holds)."""
-    for e in elements:
-        limit = _number(e.attributes.get(opts.limit))
-        if limit is None:
-            continue
-        if isinstance(e.obj, Loop):
-            keys = e.obj.flows
-            node_ids = list(dict.fromkeys(q for key in keys for q in key))
-        else:
-            assert isinstance(e.obj, System)
-            keys = [f.key for f in e.obj.flows]
-            node_ids = [n.qualified_id for n in e.obj.nodes]
-        total = ctx.graph.total(opts.attribute, node_ids, keys)
-        if total > limit:
-            yield Finding(e, {"total": plain(total), "limit": plain(limit),
-                              "attribute": opts.attribute})
-
-
-@check_function("not-self-flow", elements={"flow"}, graph=True)
-def not_self_flow(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterator[Finding]:
-    """Holds when the flow's source and target are different nodes."""
-    for e in elements:
-        assert isinstance(e.obj, Flow)
-        if e.obj.source == e.obj.target:
-            yield Finding(e)
-
-
-@check_function("consistent-flow", elements={"flow"}, provides={"first"}, graph=True)
-def consistent_flow(ctx: RuleContext, elements: list[Element],
-                    opts: Options) -> Iterator[Finding]:
-    """Holds when every restatement of the flow has the label and attributes of
-    its first statement; each differing restatement is a finding."""
-    for e in elements:
-        assert isinstance(e.obj, Flow)
-        first, *rest = e.obj.statements
-        for again in rest:
-            if (again.label, again.attributes) != (first.label, first.attributes):
-                where = f"{first.span.file}:{first.span.line}:{first.span.column}"
-                yield Finding(e, {"first": where}, span=again.span,
-                              related=[Related(message="first stated here", span=first.span)])
-
-
-class Bounded(Options):
-    through: EndFilter = Field(default_factory=lambda: EndFilter(role=[Role.FEEDBACK]))
-    bound: str = "max_iterations"
-
-
-@check_function("bounded-cycles", elements={"flow"}, options=Bounded, provides={"cycle"},
-                graph=True)
-def bounded_cycles(ctx: RuleContext, elements: list[Element], opts: Bounded) -> Iterator[Finding]:
-    """Holds when every cycle of the selected flows that avoids the
-    ``through`` nodes has a loop holding one of its flows that sets ``bound``.
-    A cycle is a strongly connected component (two nodes or more) of the flow
-    graph without those nodes; findings go to each loop holding a flow of the
-    cycle, or to its first flow when no loop holds one."""
-    excluded = set(ctx.nodes_matching(opts.through))
-    components = ctx.graph.cycles_avoiding(excluded)
-    component_of = {qid: i for i, component in enumerate(components) for qid in component}
-    flows_of: dict[int, list[Element]] = {}  # one pass over the flows, not one per cycle
-    for e in elements:
-        assert isinstance(e.obj, Flow)
-        i = component_of.get(e.obj.source)
-        if i is not None and component_of.get(e.obj.target) == i:
-            flows_of.setdefault(i, []).append(e)
-    for i, component in enumerate(components):
-        flows = sorted(flows_of.get(i, []),
-                       key=lambda e: (e.span.file, e.span.line, e.span.column))
-        if not flows:
-            continue
-        holding = {(lp.system, lp.id): lp for e in flows
-                   for lp in ctx.loops.get(e.obj.key, [])}  # type: ignore[union-attr]
-        loops = list(holding.values())
-        if any(opts.bound in lp.attribute_spans for lp in loops):  # even an invalid bound
-            continue
-        cycle = " -> ".join(_short(q, flows[0].system) for q in ctx.graph.cycle_path(component))
-        if loops:
-            for lp in loops:
-                yield Finding(Element("loop", lp), {"cycle": cycle})
-        else:
-            yield Finding(flows[0], {"cycle": cycle})
-
-
-@check_function("declares-loops", elements={"system"}, graph=True)
-def declares_loops(ctx: RuleContext, elements: list[Element],
-                   opts: Options) -> Iterator[Finding]:
-    """Holds when the system declares a loop, or states no flow at all (a flow
-    belongs to every system whose body or loops state it)."""
-    stating = ctx.memo("systems stating flows", lambda: {
-        st.system for f in ctx.graph.flows for st in f.statements})
-    for e in elements:
-        assert isinstance(e.obj, System)
-        if e.obj.id in stating and not e.obj.loops:
-            yield Finding(e)
-
-
-@functools.cache
-def _prototypes() -> dict[str, str]:
-    """Each identifier character's prototype, from Unicode's confusables.txt."""
-    from importlib.resources import files
-
-    table = {}
-    text = files("loopdsl.linter").joinpath("confusables.txt").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            char, *prototype = line.split()
-            table[chr(int(char, 16))] = "".join(chr(int(h, 16)) for h in prototype)
-    return table
-
-
-def skeleton(text: str) -> str:
-    """The TR39 skeleton of ``text``: equal skeletons look alike."""
-    import unicodedata
-
-    table = _prototypes()
-    mapped = "".join(table.get(c, c) for c in unicodedata.normalize("NFD", text))
-    return unicodedata.normalize("NFD", mapped)
-
-
-@check_function("distinct-ids", elements={"node"}, provides={"other"})
-def distinct_ids(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterator[Finding]:
-    """Holds when no earlier node of the same system has an id that looks the
-    same (equal TR39 skeletons: Latin `a` and Cyrillic `\u0430`, say). Pairs of
-    ASCII ids are left alone (`l1` and `ll`), and a system whose ids are all
-    ASCII is not even looked at."""
-    by_system: dict[str, list[Node]] = {}
-    for e in elements:
-        assert isinstance(e.obj, Node)
-        by_system.setdefault(e.obj.system, []).append(e.obj)
-    for nodes in by_system.values():
-        if all(n.id.isascii() for n in nodes):
-            continue
-        first_of: dict[str, Node] = {}
-        for node in nodes:
-            first = first_of.setdefault(skeleton(node.id), node)
-            if first.id != node.id and not (first.id.isascii() and node.id.isascii()):
-                yield Finding(Element("node", node), {"other": first.id},
-                              related=[Related(message=f"'{first.id}' is here", span=first.span)])
-
-
-@check_function("none", elements={"node", "flow", "loop", "system"})
-def none(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterator[Finding]:
-    """Never holds: every selected element is a finding (forbidden patterns)."""
-    for e in elements:
-        yield Finding(e)

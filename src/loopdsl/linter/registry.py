@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+import loopdsl.linter.checks  # noqa: F401 -- the built-in check functions register on import
 from loopdsl.cache import cached
 from loopdsl.config import Config, ConfigError
 from loopdsl.diagnostics import did_you_mean

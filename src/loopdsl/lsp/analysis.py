@@ -181,7 +181,7 @@ def _loop_hover(analysis: Analysis, key: str) -> str | None:
                 None)
     if loop is None or status is None:
         return None
-    from loopdsl.linter.functions import plain
+    from loopdsl.printable import plain
 
     system = key.split(".", 1)[0]
     cycle = " → ".join(q.split(".", 1)[1] if q.startswith(system + ".") else q

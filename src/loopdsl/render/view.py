@@ -8,8 +8,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from loopdsl.linter.functions import plain
 from loopdsl.model import Diagnostic, Flow, Kind, Loop, Node, Role, Severity, Workspace
+from loopdsl.printable import plain
 
 
 class ViewError(ValueError):

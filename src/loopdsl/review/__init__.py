@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loopdsl.graph import FlowGraph
-from loopdsl.linter.functions import plain
 from loopdsl.loops import loop_status
 from loopdsl.model import Diagnostic, Loop, Role, Severity, System, Workspace
+from loopdsl.printable import plain
 
 if TYPE_CHECKING:
     from loopdsl.linter.registry import Registry

@@ -1,0 +1,33 @@
+"""Single flows: a self-flow, a flow restated with another label or
+attributes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from loopdsl.linter.functions import Element, Finding, Options, RuleContext, check_function
+from loopdsl.model import Flow, Related
+
+
+@check_function("not-self-flow", elements={"flow"}, graph=True)
+def not_self_flow(ctx: RuleContext, elements: list[Element], opts: Options) -> Iterator[Finding]:
+    """Holds when the flow's source and target are different nodes."""
+    for e in elements:
+        assert isinstance(e.obj, Flow)
+        if e.obj.source == e.obj.target:
+            yield Finding(e)
+
+
+@check_function("consistent-flow", elements={"flow"}, provides={"first"}, graph=True)
+def consistent_flow(ctx: RuleContext, elements: list[Element],
+                    opts: Options) -> Iterator[Finding]:
+    """Holds when every restatement of the flow has the label and attributes of
+    its first statement; each differing restatement is a finding."""
+    for e in elements:
+        assert isinstance(e.obj, Flow)
+        first, *rest = e.obj.statements
+        for again in rest:
+            if (again.label, again.attributes) != (first.label, first.attributes):
+                where = f"{first.span.file}:{first.span.line}:{first.span.column}"
+                yield Finding(e, {"first": where}, span=again.span,
+                              related=[Related(message="first stated here", span=first.span)])
