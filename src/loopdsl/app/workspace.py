@@ -43,9 +43,11 @@ def runs(paths: Sequence[str], config_file: Path | None = None, *, top: Path | N
     return list(grouped.values())
 
 
-def settings(config_file: Path | None = None, **overrides: Any) -> Config:
-    """The configuration of a command that names no files (``rules``, ``explain``)."""
-    return load_config(config_file, **overrides)
+def catalog(config_file: Path | None = None) -> Registry:
+    """Every rule, built-in and the team's, under the configuration found above
+    the current directory (or ``config_file``): for commands that name no
+    files (``rules``, ``explain``)."""
+    return build(load_config(config_file))
 
 
 def _split(values: Sequence[str]) -> list[str]:
@@ -229,3 +231,21 @@ def files_of(groups: Sequence[Run], skipped: list[str] | None = None) -> list[Pa
              for p in discover(run.paths, root=run.root, exclude=run.config.exclude,
                                skipped=skipped)]
     return list(dict.fromkeys(found))
+
+
+def starter(directory: Path) -> list[tuple[Path, str]]:
+    """The files ``init`` writes into ``directory`` (created), each with its
+    text; none of them may exist yet."""
+    from loopdsl.resources import data_dir
+
+    shipped = data_dir("starter")
+    files = sorted((f.name, f.read_text(encoding="utf-8")) for f in shipped.iterdir()
+                   if f.name.endswith((".loop", ".toml")))
+    clashes = [name for name, _ in files if (directory / name).exists()]
+    if clashes:
+        raise AppError(f"refusing to overwrite {', '.join(str(directory / n) for n in clashes)}")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise AppError(f"{directory}: cannot create: {e.strerror or e}") from None
+    return [(directory / name, text) for name, text in files]

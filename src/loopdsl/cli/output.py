@@ -103,9 +103,9 @@ def formatted(fmt: str, findings: list[Diagnostic], registry: Registry,
 
 def show_errors(errors: list[Diagnostic]) -> None:
     """The errors that stop a command, one line each on stderr."""
-    from loopdsl.linter.registry import build
+    from loopdsl.app.workspace import catalog
 
-    click.echo(formatted("concise", errors, build(), report_options({})), nl=False, err=True)
+    click.echo(formatted("concise", errors, catalog(), report_options({})), nl=False, err=True)
 
 
 def skipped(checked: Checked) -> None:

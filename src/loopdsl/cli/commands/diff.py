@@ -49,8 +49,9 @@ def diff(paths: tuple[str, ...], base_rev: str | None, fmt: str, render_fmt: str
     finding at or above --fail-on; 2 for a usage error, an unknown revision,
     --base outside a git work tree, or a path found in neither version.
     """
+    from loopdsl.app.diagrams import change_drawing
     from loopdsl.app.diff import diff as compare_versions
-    from loopdsl.cli.output import EXIT_FINDINGS, EXIT_OK, UserError, emit
+    from loopdsl.cli.output import EXIT_FINDINGS, EXIT_OK, emit
     from loopdsl.diff import diagram, report
 
     if (render_fmt is None) != (output is None):
@@ -64,20 +65,7 @@ def diff(paths: tuple[str, ...], base_rev: str | None, fmt: str, render_fmt: str
     else:
         click.echo(report.to_text(result), nl=False)
     if render_fmt is not None:
-        data: str | bytes
-        if render_fmt == "mermaid":
-            data = diagram.to_mermaid(result)
-        else:
-            data = diagram.to_dot(result)
-            if render_fmt == "svg":
-                from loopdsl.render.dot import GraphvizFailed, GraphvizMissing, to_image
-
-                try:
-                    data = to_image(data, "svg")
-                except (GraphvizMissing, GraphvizFailed) as e:
-                    raise UserError(str(e)) from None
-        cwd = Path.cwd()
-        inputs = [cwd / f.path for ws in (result.old, result.new_workspace) for f in ws.files]
-        emit(data, output, announce=True, inputs=inputs)
+        drawn = change_drawing(result, render_fmt)
+        emit(drawn.data, output, announce=True, inputs=drawn.inputs)
     failed = fail_on_new and compared.new.failing(result.new)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)

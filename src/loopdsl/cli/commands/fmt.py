@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -28,52 +27,37 @@ def fmt(paths: tuple[str, ...], check: bool, diff: bool, config_file: Path | Non
     import difflib
 
     from loopdsl.app import AppError
-    from loopdsl.app.workspace import files_of, runs
-    from loopdsl.cli.output import EXIT_FINDINGS, EXIT_OK, UserError, warn, write
-    from loopdsl.files import read_bytes
-    from loopdsl.formatter import FormatError, format_text
+    from loopdsl.app.fmt import format_files
+    from loopdsl.cli.output import EXIT_FINDINGS, EXIT_OK, warn, write
 
-    changed, broken = [], []
     skipped: list[str] = []
-    files = files_of(runs(paths, config_file), skipped)
+    files = format_files(paths, config_file, skipped)
     for line in skipped:
         warn(line)
-    for path in files:
-        try:
-            raw = read_bytes(path)
-            original = raw.decode("utf-8")
-        except OSError as e:
-            raise UserError(f"{path}: {e.strerror or e}") from None
-        except UnicodeDecodeError:
-            broken.append(path)
-            click.echo(f"{path}: not UTF-8 text; left as it is", err=True)
+    changed, broken = 0, 0
+    for f in files:
+        if f.problem is not None and (f.formatted is None or not (check or diff)):
+            broken += 1
+            click.echo(f"{f.path}: {f.problem}; left as it is", err=True)
             continue
-        try:
-            formatted = format_text(original)
-        except FormatError as e:
-            broken.append(path)
-            click.echo(f"{path}: {e}; left as it is", err=True)
+        if not f.changed:
             continue
-        if formatted == original:
-            continue
-        changed.append(path)
+        assert f.formatted is not None
+        changed += 1
         if diff:
             click.echo("".join(difflib.unified_diff(
-                original.splitlines(keepends=True), formatted.splitlines(keepends=True),
-                fromfile=f"{path} (original)", tofile=f"{path} (formatted)")), nl=False)
+                f.original.splitlines(keepends=True), f.formatted.splitlines(keepends=True),
+                fromfile=f"{f.path} (original)", tofile=f"{f.path} (formatted)")), nl=False)
         elif check:
-            click.echo(f"would reformat {path}")
-        elif not os.stat(path).st_mode & 0o222:
-            broken.append(path)  # even root: the user marked it read-only
-            click.echo(f"{path}: read-only; left as it is", err=True)
+            click.echo(f"would reformat {f.path}")
         else:
             try:
-                write(path, formatted, expect=raw)
+                write(f.path, f.formatted, expect=f.raw)
             except AppError as e:
-                broken.append(path)
+                broken += 1
                 click.echo(str(e), err=True)
                 continue
-            click.echo(f"reformatted {path}", err=True)
+            click.echo(f"reformatted {f.path}", err=True)
     if check or diff:
         sys.exit(EXIT_FINDINGS if changed or broken else EXIT_OK)
     sys.exit(EXIT_FINDINGS if broken else EXIT_OK)

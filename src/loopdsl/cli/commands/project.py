@@ -49,20 +49,10 @@ def init(directory: Path) -> None:
 
     Refuses to overwrite existing files (exit code 2, nothing written).
     """
-    from loopdsl.cli.output import UserError, write
-    from loopdsl.resources import data_dir
+    from loopdsl.app.workspace import starter
+    from loopdsl.cli.output import write
 
-    starter = data_dir("starter")
-    files = sorted((f.name, f.read_text(encoding="utf-8")) for f in starter.iterdir()
-                   if f.name.endswith((".loop", ".toml")))
-    clashes = [name for name, _ in files if (directory / name).exists()]
-    if clashes:
-        raise UserError(f"refusing to overwrite {', '.join(str(directory / n) for n in clashes)}")
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise UserError(f"{directory}: cannot create: {e.strerror or e}") from None
-    for name, text in files:
-        write(directory / name, text)
-        click.echo(f"wrote {directory / name}")
+    for path, text in starter(directory):
+        write(path, text)
+        click.echo(f"wrote {path}")
     click.echo(f"next: cd {directory} && loopdsl check")

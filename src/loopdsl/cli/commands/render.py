@@ -8,7 +8,6 @@ import click
 
 from loopdsl.cli.options import DIRECTION, config_option
 
-_IMAGE_FORMATS = ("svg", "png", "pdf")
 _RENDER_SUFFIXES = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pdf": "pdf",
                     ".mmd": "mermaid", ".mermaid": "mermaid"}
 _DOC_SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
@@ -41,32 +40,14 @@ def render(file: str, fmt: str | None, output: Path | None, loop_id: str | None,
     workspace with errors (LD001 to LD006) is not drawn: the errors are
     printed on stderr, exit code 1.
     """
-    from loopdsl.app.workspace import design
-    from loopdsl.cli.output import UserError, beside, emit, format_for
-    from loopdsl.render.view import ViewError
+    from loopdsl.app.diagrams import drawing
+    from loopdsl.cli.output import beside, emit, format_for
 
     fmt = format_for(fmt, output, _RENDER_SUFFIXES, "svg")
-    found = design(file, config_file)
-    marked = found.findings if findings else None
-    try:
-        if fmt == "mermaid":
-            from loopdsl.render.mermaid import to_mermaid
-
-            data: str | bytes = to_mermaid(found.workspace, loop=loop_id, findings=marked,
-                                           direction=direction)
-        else:
-            from loopdsl.render.dot import GraphvizFailed, GraphvizMissing, to_dot, to_image
-
-            data = to_dot(found.workspace, loop=loop_id, findings=marked, direction=direction)
-            if fmt in _IMAGE_FORMATS:
-                try:
-                    data = to_image(data, fmt)
-                except (GraphvizMissing, GraphvizFailed) as e:
-                    raise UserError(str(e)) from None
-    except ViewError as e:
-        raise UserError(str(e)) from None
-    emit(data, output or beside(file, {"mermaid": ".mmd"}.get(fmt, f".{fmt}")),
-         announce=True, inputs=found.inputs())
+    drawn = drawing(file, fmt, loop_id=loop_id, findings=findings, direction=direction,
+                    config_file=config_file)
+    emit(drawn.data, output or beside(file, {"mermaid": ".mmd"}.get(fmt, f".{fmt}")),
+         announce=True, inputs=drawn.inputs)
 
 
 @click.command()

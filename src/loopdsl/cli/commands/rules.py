@@ -24,13 +24,12 @@ def rules(fmt: str, config_file: Path | None) -> None:
     Structural diagnostics LD001-LD007 come from the parser and resolver and
     are listed too, as are drift's LD301-LD306.
     """
-    from loopdsl.app.workspace import settings
+    from loopdsl.app.workspace import catalog
     from loopdsl.linter.catalog import to_json, to_markdown, to_table
-    from loopdsl.linter.registry import build
     from loopdsl.printable import printable
 
     render = {"table": to_table, "json": to_json, "markdown": to_markdown}[fmt]
-    click.echo(printable(render(build(settings(config_file)))), nl=False)
+    click.echo(printable(render(catalog(config_file))), nl=False)
 
 
 @click.command()
@@ -40,13 +39,12 @@ def explain(rule: str, config_file: Path | None) -> None:
     """Explain RULE (a code such as LD101 or a name such as model-without-context):
     why it exists, what it checks, and an example that triggers it and one that
     does not."""
-    from loopdsl.app.workspace import settings
+    from loopdsl.app.workspace import catalog
     from loopdsl.cli.output import UserError
     from loopdsl.linter.catalog import explain_text
-    from loopdsl.linter.registry import build
     from loopdsl.printable import printable
 
-    registry = build(settings(config_file))
+    registry = catalog(config_file)
     match = registry.lookup(rule)
     if match is None:
         hint = registry.suggest(rule)
