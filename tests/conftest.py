@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -72,10 +77,33 @@ def findings(result: Result) -> list[tuple[str, int, int]]:
     return [(f["code"], f["line"], f["column"]) for f in json.loads(result.stdout)]
 
 
-def subprocess_run(*args: str, cwd: Path, **kw: object) -> subprocess.CompletedProcess[str]:
-    """The real console script as a child process."""
+def subprocess_run(*args: str, cwd: Path, timeout: float = 120,
+                   **kw: object) -> subprocess.CompletedProcess[str]:
+    """The real console script as a child process; a hang fails the test."""
     return subprocess.run([loopdsl_executable(), *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120, **kw)  # type: ignore[call-overload]
+                          text=True, timeout=timeout, **kw)  # type: ignore[call-overload]
+
+
+def found(text: str, **config: object) -> list[tuple[str, int]]:
+    """(code, line) of each finding ``lint`` gives for ``text`` (dedented),
+    under a configuration of ``config``'s settings."""
+    from loopdsl import Config, lint
+
+    return sorted((d.code, d.span.line) for d in lint(loads(textwrap.dedent(text)),
+                                                     Config(**config)))
+
+
+def with_team_rules(folder: Path, rules: dict[str, str], *, config: str = "",
+                    design: str | None = None) -> Path:
+    """``folder`` with the team's rule files (``rules/NAME``: text), a
+    loopdsl.toml naming them (plus ``config``), and ``design`` as d.loop."""
+    (folder / "rules").mkdir(parents=True, exist_ok=True)
+    for name, text in rules.items():
+        (folder / "rules" / name).write_text(text)
+    (folder / "loopdsl.toml").write_text('rule-paths = ["rules"]\n' + config)
+    if design is not None:
+        (folder / "d.loop").write_text(design)
+    return folder
 
 
 # --- shared by the diagram and document tests -------------------------------------
@@ -166,3 +194,47 @@ def _loop_text() -> st.SearchStrategy[str]:
 
 # Built on first use: hypothesis should not touch its storage while conftest loads.
 LOOP_TEXT = st.deferred(_loop_text)
+
+
+# --- `loopdsl serve` as a child process ---------------------------------------------
+
+PAGE_SWAP = 5.0  # seconds a save may take to reach /state (promised: within a second)
+
+
+class Server:
+    def __init__(self, proc: subprocess.Popen[str], url: str) -> None:
+        self.proc, self.url = proc, url
+
+    def get(self, path: str) -> tuple[int, str, dict[str, str]]:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=10) as r:
+                return r.status, r.read().decode("utf-8"), dict(r.headers)
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode("utf-8"), dict(e.headers)
+
+    def state(self) -> dict[str, str]:
+        status, text, _ = self.get("state")
+        assert status == 200
+        return dict(json.loads(text))
+
+    def wait_for(self, version: str) -> dict[str, str]:
+        """The first state newer than ``version``."""
+        deadline = time.monotonic() + PAGE_SWAP
+        while time.monotonic() < deadline:
+            state = self.state()
+            if state["version"] != version:
+                return state
+            time.sleep(0.05)
+        raise AssertionError(f"the page did not change within {PAGE_SWAP} s")
+
+
+def start(cwd: Path, *args: str) -> Server:
+    proc = subprocess.Popen([loopdsl_executable(), "serve", "--port", "0", *args], cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    line = proc.stderr.readline()
+    m = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
+    if not m:
+        proc.kill()
+        raise AssertionError(f"no address announced: {line!r} {proc.communicate()}")
+    return Server(proc, m.group(1))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import loopdsl_executable
+from conftest import subprocess_run as cli
 
 # Each test runs the real console script (and, for drift, imports LangGraph or
 # Burr) several times: part of CI, not of the quick loop.
@@ -72,11 +72,6 @@ DESIGN = """system app {
 """
 
 
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([loopdsl_executable(), *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
-
-
 def app(tmp_path: Path, source: str = LANGGRAPH_APP, design: str = DESIGN,
         name: str = "agent_app") -> Path:
     (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
@@ -84,7 +79,7 @@ def app(tmp_path: Path, source: str = LANGGRAPH_APP, design: str = DESIGN,
     return tmp_path
 
 
-def found(proc: subprocess.CompletedProcess[str]) -> list[tuple[str, int]]:
+def reported(proc: subprocess.CompletedProcess[str]) -> list[tuple[str, int]]:
     assert "internal error" not in proc.stderr, proc.stderr
     return [(f["code"], f["line"]) for f in json.loads(proc.stdout)]
 
@@ -96,7 +91,7 @@ def drift(work: Path, *more: str, source: str = "--langgraph",
 
 def test_a_design_that_matches_its_code(tmp_path):
     proc = drift(app(tmp_path))
-    assert found(proc) == [] and proc.returncode == 0
+    assert reported(proc) == [] and proc.returncode == 0
 
 
 def test_every_drift_code_at_its_place_in_the_design(tmp_path):
@@ -114,7 +109,7 @@ def test_every_drift_code_at_its_place_in_the_design(tmp_path):
                             '  interface publish "Publisher"\n  model audit\n  interface tool\n')
     proc = drift(app(tmp_path, code, design))
     assert proc.returncode == 1
-    assert found(proc) == [
+    assert reported(proc) == [
         ("LD302", 1),  # code node 'logger' is not in the design
         ("LD304", 1), ("LD304", 1), ("LD304", 1),  # audit -> tool, retrieve -> audit, tool -> audit
         ("LD306", 1),  # audit <-> tool cycles, and no loop shows it
@@ -131,12 +126,12 @@ def test_every_drift_code_at_its_place_in_the_design(tmp_path):
 def test_findings_take_check_s_options_and_suppressions(tmp_path):
     work = app(tmp_path, design=DESIGN.replace('model draft "Drafter"',
                                                'model draft "Drafter"\n  model ghost'))
-    assert found(drift(work)) == [("LD301", 6)]
-    assert found(drift(work, "--ignore", "node-not-implemented")) == []
+    assert reported(drift(work)) == [("LD301", 6)]
+    assert reported(drift(work, "--ignore", "node-not-implemented")) == []
     (work / "design.loop").write_text(DESIGN.replace(
         'model draft "Drafter"', 'model draft "Drafter"\n  model ghost  # loopdsl: ignore[LD301]'))
     proc = drift(work)
-    assert found(proc) == [] and proc.returncode == 0
+    assert reported(proc) == [] and proc.returncode == 0
     sarif = cli("drift", "design.loop", "--langgraph", "agent_app:graph", "-f", "sarif",
                 cwd=work)
     assert json.loads(sarif.stdout)["version"] == "2.1.0"
@@ -145,7 +140,7 @@ def test_findings_take_check_s_options_and_suppressions(tmp_path):
 def test_structural_errors_stop_the_comparison(tmp_path):
     work = app(tmp_path, design=DESIGN.replace("retrieve -> draft", "retrieve -> drafter"))
     proc = drift(work)
-    assert [c for c, _ in found(proc)] == ["LD002"] and proc.returncode == 1
+    assert [c for c, _ in reported(proc)] == ["LD002"] and proc.returncode == 1
 
 
 def test_a_subgraph_is_compared_when_the_design_names_its_nodes(tmp_path):
@@ -172,7 +167,7 @@ def test_a_subgraph_is_compared_when_the_design_names_its_nodes(tmp_path):
 """
     work = app(tmp_path, code, design)
     proc = drift(work, target="agent_app:graph2")
-    assert found(proc) == [], proc.stdout
+    assert reported(proc) == [], proc.stdout
 
 
 def test_graph_json_needs_no_import(tmp_path):
@@ -184,7 +179,7 @@ def test_graph_json_needs_no_import(tmp_path):
     (work / "graph.json").write_text(dump.stdout)
     (work / "agent_app.py").unlink()  # nothing of the app is needed any more
     proc = cli("drift", "design.loop", "--graph-json", "graph.json", "-f", "json", cwd=work)
-    assert found(proc) == [] and proc.returncode == 0
+    assert reported(proc) == [] and proc.returncode == 0
 
 
 BURR_APP = '''
@@ -225,9 +220,9 @@ def test_burr(tmp_path):
 """
     work = app(tmp_path, BURR_APP, design, name="burr_app")
     proc = drift(work, source="--burr", target="burr_app:app")
-    assert found(proc) == [] and proc.returncode == 0  # a self-loop is no cycle of two nodes
+    assert reported(proc) == [] and proc.returncode == 0  # a self-loop is no cycle of two nodes
     (work / "design.loop").write_text(design.replace("start -> step -> done", "start -> done"))
-    assert found(drift(work, source="--burr", target="burr_app:app")) == [
+    assert reported(drift(work, source="--burr", target="burr_app:app")) == [
         ("LD304", 1), ("LD304", 1), ("LD303", 6)]
 
 
@@ -243,7 +238,7 @@ def test_import_then_drift_reports_nothing(tmp_path, source, target):
     assert cli("fmt", "--check", "design.loop", cwd=tmp_path).returncode == 0
     assert cli("check", "-f", "json", "design.loop", cwd=tmp_path).returncode in (0, 1)
     proc = cli("drift", "design.loop", source, target, "-f", "json", cwd=tmp_path)
-    assert found(proc) == [], text
+    assert reported(proc) == [], text
     if source == "--langgraph":
         assert 'impl: "check-answer"' in text and "feedback check_answer" in text
         assert "loop cycle_1" in text
@@ -277,11 +272,11 @@ def test_the_bundled_examples_match_their_code(tmp_path, folder, source, target)
     work = tmp_path / folder
     shutil.copytree(EXAMPLES / folder, work)
     proc = cli("drift", "design.loop", source, target, "-f", "json", cwd=work)
-    assert found(proc) == [] and proc.returncode == 0
+    assert reported(proc) == [] and proc.returncode == 0
     # a first design imported from the example's code is accepted by drift too
     assert cli("import", source, target, "-o", "imported.loop", cwd=work).returncode == 0
     proc = cli("drift", "imported.loop", source, target, "-f", "json", cwd=work)
-    assert found(proc) == [] and proc.returncode == 0
+    assert reported(proc) == [] and proc.returncode == 0
     checked = cli("check", "-f", "json", "imported.loop", cwd=work)
     assert [f["code"] for f in json.loads(checked.stdout)] == ["LD201"]  # no owner in code
 
@@ -319,4 +314,4 @@ def test_deliberate_edits_of_the_langgraph_example(tmp_path, edit):
             text = text.replace(*change)
     (work / "app.py").write_text(text)
     proc = cli("drift", "design.loop", "--langgraph", "app:graph", "-f", "json", cwd=work)
-    assert sorted(found(proc)) == sorted(expected), proc.stdout
+    assert sorted(reported(proc)) == sorted(expected), proc.stdout

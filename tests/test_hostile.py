@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import loopdsl_executable
+from conftest import subprocess_run, with_team_rules
 
 # Each test runs the real console script (and, for drift, imports LangGraph or
 # Burr) several times: part of CI, not of the quick loop.
@@ -36,9 +36,8 @@ DESIGN = """system s "S" {
 
 def cli(*args: str, cwd: Path, timeout: float = 10,
         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """The real console script; a hang fails the test."""
-    return subprocess.run([loopdsl_executable(), *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout, env=env)
+    """The real console script, given 10 s: a hang fails the test quickly."""
+    return subprocess_run(*args, cwd=cwd, timeout=timeout, env=env)
 
 
 def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
@@ -205,12 +204,9 @@ pattern = "PATTERN"
 
 
 def _team(tmp_path: Path, pattern: str, value: str) -> Path:
-    (tmp_path / "rules").mkdir(exist_ok=True)
-    (tmp_path / "rules" / "ACME1-named.toml").write_text(TEAM_RULE.replace("PATTERN", pattern))
-    (tmp_path / "loopdsl.toml").write_text('rule-paths = ["rules"]\n')
-    (tmp_path / "d.loop").write_text(DESIGN.replace("context c", "context c { name: "
-                                                    + json.dumps(value) + " }"))
-    return tmp_path
+    return with_team_rules(
+        tmp_path, {"ACME1-named.toml": TEAM_RULE.replace("PATTERN", pattern)},
+        design=DESIGN.replace("context c", "context c { name: " + json.dumps(value) + " }"))
 
 
 def test_a_bad_team_pattern_names_file_and_field(tmp_path):
@@ -287,13 +283,9 @@ def test_a_broken_plugin_function_is_a_one_line_error(tmp_path, kind):
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-checks\nVersion: 1.0\n")
     (dist / "entry_points.txt").write_text("[loopdsl.functions]\nbroken = broken_checks:fn\n")
-    work = tmp_path / "work"
-    (work / "rules").mkdir(parents=True)
-    (work / "rules" / "ACME2-b.toml").write_text(
+    work = with_team_rules(tmp_path / "work", {"ACME2-b.toml": (
         'code = "ACME2"\nname = "b"\nseverity = "warning"\nmessage = "{id}"\n'
-        '[select]\nelement = "node"\n[check]\nfunction = "broken"\n')
-    (work / "loopdsl.toml").write_text('rule-paths = ["rules"]\n')
-    (work / "d.loop").write_text(DESIGN)
+        '[select]\nelement = "node"\n[check]\nfunction = "broken"\n')}, design=DESIGN)
     proc = cli("check", "d.loop", cwd=work, env={**os.environ, "PYTHONPATH": str(site)})
     line = one_line_error(proc)
     assert "broken" in line and {"import": "cannot be loaded", "raise": "failed: ZeroDivision",
@@ -401,12 +393,9 @@ def test_usage_errors_are_one_line(tmp_path, args):
 
 
 def test_a_placeholder_with_a_format_is_named_as_such(tmp_path):
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "rules" / "ACME1-x.toml").write_text(
+    with_team_rules(tmp_path, {"ACME1-x.toml": (
         'code = "ACME1"\nname = "x"\nseverity = "warning"\nmessage = "{id:>99}"\n'
-        '[select]\nelement = "node"\n[check]\nfunction = "none"\n')
-    (tmp_path / "loopdsl.toml").write_text('rule-paths = ["rules"]\n')
-    (tmp_path / "d.loop").write_text(DESIGN)
+        '[select]\nelement = "node"\n[check]\nfunction = "none"\n')}, design=DESIGN)
     line = one_line_error(cli("check", "d.loop", cwd=tmp_path))
     assert "'{id:>99}' has a format or conversion" in line
 

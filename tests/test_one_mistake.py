@@ -9,8 +9,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from conftest import findings
-from loopdsl import Config, lint, load, loads
+from conftest import findings, found
+from loopdsl import lint, load, loads
 
 LOOP = """system chat {
   owner: "x"
@@ -21,10 +21,6 @@ LOOP = """system chat {
   loop answer { question -> answerr -> reply -> thumbs -> question }
 }
 """
-
-
-def found(text: str, **config: object) -> list[tuple[str, int]]:
-    return sorted((d.code, d.span.line) for d in lint(loads(text), Config(**config)))
 
 
 def test_a_typo_in_a_loop_is_one_finding(run, write):

@@ -10,17 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, loopdsl_executable
+from conftest import ROOT, found, loopdsl_executable
 from loopdsl import Config, lint, loads
 
 RULE_FILES = sorted((ROOT / "rules").glob("*.toml"))
 EXAMPLES = [(path.name, i, ex) for path in RULE_FILES
             for i, ex in enumerate(tomllib.loads(path.read_text())["examples"])]
-
-
-def found(text: str, **config: object) -> list[tuple[str, int]]:
-    ws = loads(textwrap.dedent(text))
-    return sorted((d.code, d.span.line) for d in lint(ws, Config(**config)))
 
 
 def test_every_code_of_the_spec_has_a_file():

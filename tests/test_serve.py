@@ -12,58 +12,15 @@ import signal
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from html import unescape as html_unescape
 from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, chromium, loopdsl_executable
+from conftest import EXAMPLES, Server, chromium, loopdsl_executable, start
 from loopdsl.app.review import Page
 from loopdsl.serve import Site
-
-PAGE_SWAP = 5.0  # seconds a save may take to reach /state (promised: within a second)
-
-
-class Server:
-    def __init__(self, proc: subprocess.Popen[str], url: str) -> None:
-        self.proc, self.url = proc, url
-
-    def get(self, path: str) -> tuple[int, str, dict[str, str]]:
-        try:
-            with urllib.request.urlopen(self.url + path, timeout=10) as r:
-                return r.status, r.read().decode("utf-8"), dict(r.headers)
-        except urllib.error.HTTPError as e:
-            return e.code, e.read().decode("utf-8"), dict(e.headers)
-
-    def state(self) -> dict[str, str]:
-        status, text, _ = self.get("state")
-        assert status == 200
-        return dict(json.loads(text))
-
-    def wait_for(self, version: str) -> dict[str, str]:
-        """The first state newer than ``version``."""
-        deadline = time.monotonic() + PAGE_SWAP
-        while time.monotonic() < deadline:
-            state = self.state()
-            if state["version"] != version:
-                return state
-            time.sleep(0.05)
-        raise AssertionError(f"the page did not change within {PAGE_SWAP} s")
-
-
-def start(cwd: Path, *args: str) -> Server:
-    proc = subprocess.Popen([loopdsl_executable(), "serve", "--port", "0", *args], cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stderr is not None
-    line = proc.stderr.readline()
-    m = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
-    if not m:
-        proc.kill()
-        raise AssertionError(f"no address announced: {line!r} {proc.communicate()}")
-    return Server(proc, m.group(1))
 
 
 @pytest.fixture
@@ -189,7 +146,9 @@ def test_a_failing_rebuild_is_told_once_and_the_page_kept(tmp_path: Path) -> Non
     stop = threading.Event()
     watcher = threading.Thread(target=site.watch, args=(stop, told.append))
     watcher.start()
-    time.sleep(1.2)  # several polls
+    deadline = time.monotonic() + 10
+    while calls["n"] <= 3 and time.monotonic() < deadline:  # several polls
+        time.sleep(0.05)
     stop.set()
     watcher.join()
     assert calls["n"] > 3 and told == ["loopdsl: warning: the page was not updated: "
@@ -210,6 +169,19 @@ def browse(url: str, profile: Path, *args: str) -> str:
          LOCAL_ONLY, f"--user-data-dir={profile}", *args, url],
         capture_output=True, text=True, timeout=300)
     return proc.stdout + proc.stderr
+
+
+def connections(port: int) -> int:
+    """TCP connections to ``port`` on this machine, open or recently closed
+    (the server answers each request on a connection of its own)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        count += sum(1 for row in rows if int(row.split()[1].rsplit(":", 1)[1], 16) == port)
+    return count
 
 
 def headless(url: str, profile: Path, budget_ms: int) -> str:
@@ -235,8 +207,15 @@ def test_the_open_page_follows_a_save_in_chromium(server: Server, workspace: Pat
     loop = next(workspace.glob("*.loop"))
     text = loop.read_text()
 
+    port = int(server.url.rsplit(":", 1)[1].strip("/"))
+    before = connections(port)
+
     def save_later() -> None:
-        time.sleep(3)  # Chromium has started and loaded the page by then
+        # Once Chromium has loaded the page and asked for its state (two more
+        # connections to the server), the save comes while the page polls.
+        deadline = time.monotonic() + 60
+        while connections(port) < before + 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
         loop.write_text(text.replace('"', '"Renamed ', 1))
 
     saver = threading.Thread(target=save_later)

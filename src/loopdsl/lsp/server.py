@@ -177,12 +177,17 @@ WATCHED = ("**/loopdsl.toml", "**/pyproject.toml", "**/*.toml")
 async def initialized(ls: LoopServer, params: lsp.InitializedParams) -> None:
     watching = ls.client_capabilities.workspace and \
         ls.client_capabilities.workspace.did_change_watched_files
-    if watching and watching.dynamic_registration:
+    if not (watching and watching.dynamic_registration):
+        return  # such a client's next change of a document picks the settings up
+    try:
         await ls.client_register_capability_async(lsp.RegistrationParams(registrations=[
             lsp.Registration(
                 id="loopdsl-settings", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                 register_options=lsp.DidChangeWatchedFilesRegistrationOptions(
                     watchers=[lsp.FileSystemWatcher(glob_pattern=g) for g in WATCHED]))]))
+    except Exception as e:  # a client that says it can and then refuses
+        ls.window_log_message(lsp.LogMessageParams(
+            type=lsp.MessageType.Info, message=f"loopdsl: no file watching: {e}"))
 
 
 @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
