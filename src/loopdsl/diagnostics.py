@@ -26,6 +26,18 @@ def structural(
     )
 
 
+def reported(code: str, span: Span, *, element: str | None = None,
+             related: list[Related] | None = None, **values: object) -> Diagnostic:
+    """A diagnostic of a built-in code whose message and help are its rule
+    file's templates, filled with ``values``: the words live in the rule file
+    only, where ``explain`` and docs/rules.md show them too."""
+    rule = describe(code)
+    assert rule.message is not None, f"{code} has no message template"
+    return structural(code, rule.message.format(**values), span,
+                      help=rule.help.format(**values) if rule.help else None,
+                      related=related, element=element)
+
+
 def did_you_mean(word: str, candidates: list[str] | set[str]) -> str | None:
     """``"did you mean 'drafter'?"`` for the closest candidate, if one is close."""
     import difflib  # only paid for when a reference is wrong

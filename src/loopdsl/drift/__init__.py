@@ -19,7 +19,7 @@ from typing import Any
 
 import rustworkx as rx
 
-from loopdsl.diagnostics import structural
+from loopdsl.diagnostics import reported
 from loopdsl.model import Diagnostic, Node, Role, System, Workspace
 from loopdsl.vocabulary import make_id
 
@@ -104,20 +104,14 @@ def compare(system: System, code: CodeGraph) -> list[Diagnostic]:
 
     for node in compared:
         if impl_of[node.qualified_id] not in code.nodes:
-            out.append(structural(
-                "LD301", f"{node.role or node.kind} '{node.id}' has no node in the code "
-                         f"(looked for '{impl_of[node.qualified_id]}')", node.span,
-                element=node.qualified_id,
-                help=f"implement '{impl_of[node.qualified_id]}', set `impl` to the code "
-                     "node that does its job, or mark it `external: true`"))
+            out.append(reported("LD301", node.span, element=node.qualified_id,
+                                what=node.role or node.kind, id=node.id,
+                                impl=impl_of[node.qualified_id]))
     for name in sorted(code.nodes):
         # A subgraph's own node is shown by the design through its inner nodes.
         if name not in design_of and shown(name) and name not in named_inside:
-            out.append(structural(
-                "LD302", f"code node '{name}' has no node in system '{system.id}'",
-                system.span, element=f"{system.id}:{name}",
-                help=f"add a node for '{name}' to the design (with `impl: \"{name}\"` "
-                     "if that is not a valid id)"))
+            out.append(reported("LD302", system.span, element=f"{system.id}:{name}",
+                                name=name, system=system.id))
     edges = {(e.source, e.target) for e in code.edges}
     for flow in system.flows:
         source, target = impl_of.get(flow.source), impl_of.get(flow.target)
@@ -125,32 +119,24 @@ def compare(system: System, code: CodeGraph) -> list[Diagnostic]:
                 or target not in code.nodes:
             continue  # an external or unimplemented end (LD301 says so) is not compared
         if (source, target) not in edges:
-            out.append(structural(
-                "LD303", f"flow '{_short(flow.source, system)} -> {_short(flow.target, system)}'"
-                         f" has no edge in the code ('{source}' -> '{target}')", flow.span,
-                element=f"{flow.source}->{flow.target}",
-                help=f"add an edge from '{source}' to '{target}' in the code, or remove the "
-                     "flow from the design"))
+            out.append(reported(
+                "LD303", flow.span, element=f"{flow.source}->{flow.target}",
+                flow=f"{_short(flow.source, system)} -> {_short(flow.target, system)}",
+                source=source, target=target))
     stated = {(impl_of[f.source], impl_of[f.target]) for f in system.flows
               if f.source in impl_of and f.target in impl_of}
     for e in sorted(edges):
         # A node repeating itself (Burr's `step -> step`) is its own business:
         # a design would have to state a self-flow, which `check` warns about.
         if e[0] in design_of and e[1] in design_of and e not in stated and e[0] != e[1]:
-            out.append(structural(
-                "LD304", f"the code has an edge '{e[0]}' -> '{e[1]}' that system "
-                         f"'{system.id}' does not state", system.span,
-                element=f"{system.id}:{e[0]}->{e[1]}",
-                help=f"state the flow {design_of[e[0]].id} -> {design_of[e[1]].id} in the "
-                     "design, or remove the edge from the code"))
+            out.append(reported(
+                "LD304", system.span, element=f"{system.id}:{e[0]}->{e[1]}", source=e[0],
+                target=e[1], system=system.id,
+                flow=f"{design_of[e[0]].id} -> {design_of[e[1]].id}"))
     for name in sorted(set(code.unresolved)):
         router = design_of.get(name)
-        out.append(structural(
-            "LD305", f"code node '{name}' branches to targets the code does not declare: "
-                     "its flows cannot be checked", router.span if router else system.span,
-            element=f"{system.id}:{name}",
-            help="declare the router's targets: a `Literal[...]` return type, a `path_map` "
-                 "in `add_conditional_edges`, or `Command[Literal[...]]` on the node"))
+        out.append(reported("LD305", router.span if router else system.span,
+                            element=f"{system.id}:{name}", name=name))
     out += _undeclared_cycles(system, code, design_of, impl_of)
     return sorted(out, key=lambda d: d.sort_key)
 
@@ -174,12 +160,8 @@ def _undeclared_cycles(system: System, code: CodeGraph, design_of: dict[str, Nod
         if any(s in members and t in members for s, t in looped):
             continue
         names = ", ".join(component)
-        out.append(structural(
-            "LD306", f"the code cycles through {names}, and no loop of system "
-                     f"'{system.id}' holds a flow of that cycle", system.span,
-            element=f"{system.id}:cycle:{names}",
-            help="declare a loop holding the cycle's flows (with `max_iterations` if it is an "
-                 "agent's tool loop)"))
+        out.append(reported("LD306", system.span, element=f"{system.id}:cycle:{names}",
+                            names=names, system=system.id))
     return out
 
 
