@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 import rustworkx as rx
 
 from loopdsl.model import Flow, Loop, Node, Workspace
+from loopdsl.vocabulary import is_number
 
 
 def loop_graph(loop: Loop) -> tuple[rx.PyDiGraph, dict[str, int]]:
@@ -54,8 +55,7 @@ class FlowGraph:
         """The sum of a numeric attribute over some nodes and flows (absent: 0)."""
         items = [self.nodes[q].attributes for q in node_ids if q in self.nodes]
         items += [self.flow_by_key[k].attributes for k in flow_keys if k in self.flow_by_key]
-        return sum(v for a in items if isinstance(v := a.get(attribute), int | float)
-                   and not isinstance(v, bool))
+        return sum(v for a in items if is_number(v := a.get(attribute)))
 
     def matching(self, predicate: Callable[[Node], bool]) -> list[str]:
         """Ids of the nodes for which ``predicate`` holds."""

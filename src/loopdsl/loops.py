@@ -64,7 +64,7 @@ def loop_status(loop: Loop, graph: FlowGraph) -> LoopStatus:
     node_ids = list(dict.fromkeys(q for key in loop.flows for q in key))
     latency = graph.total("latency_ms", node_ids, loop.flows)
     written = loop.attributes.get("max_iterations")
-    bound = written if isinstance(written, int) and is_positive_integer(written) else None
+    bound = written if is_positive_integer(written) else None
     return LoopStatus(
         cycle=cycle, closes=bool(cycling), learns=learns, bounded=bound is not None,
         bound=bound, latency_ms=latency, budget_ms=number(loop.attributes.get("budget_ms")),

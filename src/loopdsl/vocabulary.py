@@ -10,7 +10,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from loopdsl.model import Role
 
@@ -66,7 +66,7 @@ def make_id(name: str, *, prefix: str = "n_", empty: str = "node") -> str:
 # --- values -----------------------------------------------------------------------
 
 
-def is_number(value: Any) -> bool:
+def is_number(value: Any) -> TypeGuard[int | float]:
     """A number of the language: an int or float, never a boolean."""
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -76,7 +76,7 @@ def number(value: Any) -> float | None:
     return value if is_number(value) else None
 
 
-def is_positive_integer(value: Any) -> bool:
+def is_positive_integer(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 

@@ -164,7 +164,7 @@ def _comment_safe(text: str) -> str:
 
 def _bound(loop: Loop) -> int | None:
     value = loop.attributes.get("max_iterations")
-    return value if isinstance(value, int) and is_positive_integer(value) else None
+    return value if is_positive_integer(value) else None
 
 
 def _turn_order(loop: Loop, own: list[NodeCode], entry: NodeCode) -> list[NodeCode]:

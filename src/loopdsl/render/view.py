@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from loopdsl.model import Diagnostic, Flow, Kind, Loop, Node, Role, Severity, Workspace
 from loopdsl.printable import plain
+from loopdsl.vocabulary import is_number, is_positive_integer
 
 
 class ViewError(ValueError):
@@ -186,9 +187,9 @@ def build_view(workspace: Workspace, *, loop: str | None = None,
             worst = _worst(worst, d.severity)
         name = lp.label if lp.label == lp.id else f"{lp.label} ({lp.id})"
         bound, budget = lp.attributes.get("max_iterations"), lp.attributes.get("budget_ms")
-        if isinstance(bound, int) and not isinstance(bound, bool):
+        if is_positive_integer(bound):
             name += f" · at most {bound} turns"
-        if isinstance(budget, int | float) and not isinstance(budget, bool):
+        if is_number(budget):
             name += f" · budget {plain(budget)} ms"
         loop_rows.append((name, colors[(lp.system, lp.id)],
                           SEVERITY_COLORS[worst] if worst else ""))

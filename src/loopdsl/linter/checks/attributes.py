@@ -11,7 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from loopdsl.linter.functions import Element, Finding, Options, RuleContext, check_function
 from loopdsl.model import Loop, Node, System
 from loopdsl.printable import plain
-from loopdsl.vocabulary import number
+from loopdsl.vocabulary import is_number, number
 
 
 class Present(Options):
@@ -81,7 +81,7 @@ def compile_pattern(pattern: str) -> Any:
 
 _TYPES: dict[str, Callable[[Any], bool]] = {
     "string": lambda v: isinstance(v, str),
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "number": is_number,
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
     "boolean": lambda v: isinstance(v, bool),
     "list": lambda v: isinstance(v, list),
