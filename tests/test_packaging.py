@@ -108,9 +108,10 @@ def test_wheel_and_sdist_hold_what_the_package_needs(built):
     assert required == {_distribution(r) for r in PYPROJECT["project"]["dependencies"]}
     with tarfile.open(built["sdist"]) as sdist:
         members = {"/".join(m.split("/")[1:]) for m in sdist.getnames()}
-    for needed in ["pyproject.toml", "README.md", "grammar/loopdsl.lark", "src/loopdsl/cli.py",
-                   "rules/LD101-model-without-context.toml", "tests/conftest.py",
-                   "tests/schemas/sarif-schema-2.1.0.json", "examples/coding-agent/agent.loop"]:
+    for needed in ["pyproject.toml", "README.md", "grammar/loopdsl.lark",
+                   "src/loopdsl/cli/__init__.py", "rules/LD101-model-without-context.toml",
+                   "tests/conftest.py", "tests/schemas/sarif-schema-2.1.0.json",
+                   "examples/coding-agent/agent.loop"]:
         assert needed in members
 
 
