@@ -62,18 +62,23 @@ def _umask() -> int:
     return mask
 
 
-def write(path: Path, data: bytes, *, expect: bytes | None = None) -> None:
+def write(path: Path, data: bytes, *, expect: bytes | None = None,
+          replace_link: bool = False) -> None:
     """Write ``data`` to ``path``.
 
     A regular file (or a new one) is written atomically through a temporary
     file in its folder and keeps its mode; a symlink is followed, so the link
-    stays a link. A device or a pipe (``/dev/null``, ``/dev/stdout``) is
-    written directly, never renamed over. With ``expect``, the file must
-    still hold those bytes when it is replaced (another program's edit made
-    meanwhile is not overwritten): ``FileProblem`` otherwise.
+    stays a link, unless ``replace_link``: then the link itself is replaced by
+    the new file and what it pointed at is left alone. A device or a pipe
+    (``/dev/null``, ``/dev/stdout``) is written directly, never renamed over.
+    With ``expect``, the file must still hold those bytes when it is replaced
+    (another program's edit made meanwhile is not overwritten): ``FileProblem``
+    otherwise.
     """
+    link = path.is_symlink()
     try:
-        st = os.stat(path)  # through links: /dev/stdout is a link to a pipe or a tty
+        # through links: /dev/stdout is a link to a pipe or a tty
+        st = None if link and replace_link else os.stat(path)
     except FileNotFoundError:
         st = None
     if st is not None and not stat.S_ISREG(st.st_mode):
@@ -82,7 +87,7 @@ def write(path: Path, data: bytes, *, expect: bytes | None = None) -> None:
         with open(path, "ab") as f:  # append: a shared stdout keeps what it has
             f.write(data)
         return
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    target = Path(os.path.realpath(path)) if link and not replace_link else path
     mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
     folder = target.parent if str(target.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)

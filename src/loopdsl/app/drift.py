@@ -51,6 +51,15 @@ class Drifted:
 
     checked: Checked
     findings: list[Diagnostic]
+    source: Source
+    code: CodeGraph | None = None  # None when errors stopped the comparison
+
+    def inputs(self) -> list[Path]:
+        """What the run read or names, none of which an output may replace: the
+        design, the graph file, the app's modules."""
+        read = [Path(s) for s in (self.code.sources if self.code else [])]
+        named = [self.source.graph_json] if self.source.graph_json is not None else []
+        return [*self.checked.inputs(), *named, *read]
 
 
 def drift(design: str, source: Source, *, system_id: str | None = None,
@@ -68,7 +77,7 @@ def drift(design: str, source: Source, *, system_id: str | None = None,
         raise AppError(f"no .loop files found in {design}")
     errors = checked.stops()
     if errors:
-        return Drifted(checked, errors)
+        return Drifted(checked, errors, source)
     code = code_graph(source)
     try:
         system = choose_system(workspace, system_id)
@@ -76,7 +85,8 @@ def drift(design: str, source: Source, *, system_id: str | None = None,
         raise AppError(str(e)) from None
     found = [d for d in compare(system, code) if registry.enabled(d.code)]
     found = apply_suppressions(workspace, found, registry, report_unused=False)
-    return Drifted(checked, sorted((registry.grade(d) for d in found), key=lambda d: d.sort_key))
+    return Drifted(checked, sorted((registry.grade(d) for d in found), key=lambda d: d.sort_key),
+                   source, code)
 
 
 def first_design(code: CodeGraph, system_id: str | None = None) -> str:

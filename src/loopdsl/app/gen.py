@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from loopdsl.app import AppError
+from loopdsl.app.outputs import stays_inside
 from loopdsl.app.workspace import Design, design
 
 
@@ -80,6 +81,8 @@ def plan(file: str, out_dir: Path, package: str | None = None, *, force: bool = 
         for folder in [out_dir, *(out_dir / f for f in list(Path(rel).parents)[:-1])]:
             if folder.exists() and not folder.is_dir():
                 raise AppError(f"cannot write {out_dir / rel}: {folder} is not a folder")
+    for rel in files:  # nor through a link out of the folder
+        stays_inside(out_dir / rel, out_dir)
     out = Plan(found)
     written: set[str] = set()
     for rel, (text, regenerated) in files.items():

@@ -36,11 +36,11 @@ def warn(line: str) -> None:
 
 
 def write(path: Path, data: str | bytes, *, inputs: Sequence[Path] = (),
-          expect: bytes | None = None) -> None:
+          expect: bytes | None = None, within: Path | None = None) -> None:
     """Write a file through the application's output gate."""
     from loopdsl.app.outputs import write_output
 
-    write_output(path, data, inputs=inputs, expect=expect)
+    write_output(path, data, inputs=inputs, expect=expect, within=within)
 
 
 def emit(data: str | bytes, output: Path | None, announce: bool = False, *,
@@ -116,14 +116,15 @@ def skipped(checked: Checked) -> None:
 
 def finish(checked: Checked, findings: list[Diagnostic], *, fmt: str,
            baseline_file: Path | None, write_baseline: Path | None, no_color: bool,
-           quiet: bool) -> NoReturn:
+           quiet: bool, inputs: Sequence[Path] = ()) -> NoReturn:
     """What `check` and `drift` do with their findings: record or apply a
-    baseline, write the chosen format, exit with the code fail-on gives."""
+    baseline, write the chosen format, exit with the code fail-on gives.
+    ``inputs``: what else the run read (a baseline never replaces it)."""
     from loopdsl.app.workspace import apply_baseline, baseline_text
 
     if write_baseline is not None:
         write(write_baseline, baseline_text(findings, write_baseline),
-              inputs=checked.inputs(baseline_file))
+              inputs=[*checked.inputs(baseline_file), *inputs])
         click.echo(f"loopdsl: recorded {len(findings)} findings in {write_baseline}", err=True)
         sys.exit(EXIT_OK)
     baselined = 0

@@ -13,6 +13,7 @@ system's id.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ import rustworkx as rx
 
 from loopdsl.diagnostics import reported
 from loopdsl.model import Diagnostic, Node, Role, System, Workspace
+from loopdsl.printable import printable
 from loopdsl.vocabulary import make_id
 
 # LangGraph's own entry and exit: not nodes of the app.
@@ -52,6 +54,7 @@ class CodeGraph:
     edges: list[CodeEdge] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)  # branching nodes, targets unknown
     subgraphs: set[str] = field(default_factory=set)  # nodes that hold a compiled subgraph
+    sources: list[str] = field(default_factory=list)  # the files it was read from
 
     def add_edge(self, edge: CodeEdge) -> None:
         if edge.source in SPECIAL or edge.target in SPECIAL:
@@ -213,7 +216,10 @@ def to_design(code: CodeGraph, system_id: str) -> str:
         lines.append(f"  loop cycle_{i} {{")
         lines += [f"    {flow(key)}" for key in cycle if key in labels]
         lines.append("  }")
-    head = [f"# A first design of '{code.name}', written by `loopdsl import`."]
+    # The name comes from the code or a file name: as a one-line JSON string,
+    # with no character that could end the comment or hide text.
+    name = printable(json.dumps(code.name, ensure_ascii=False))
+    head = [f"# A first design of {name}, written by `loopdsl import`."]
     if guessed:
         head.append("# Roles guessed (set metadata {\"loopdsl\": {\"role\": ...}} in the code, "
                     "or edit them here): " + ", ".join(guessed) + ".")

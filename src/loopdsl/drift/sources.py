@@ -53,6 +53,20 @@ def load_object(spec: str) -> Any:
     return obj
 
 
+def module_files(spec: str) -> list[str]:
+    """The source files of MODULE in ``MODULE:ATTR`` and of the packages
+    holding it, once imported: inputs that no output may replace."""
+    module_name = spec.partition(":")[0]
+    parts = module_name.split(".")
+    files = []
+    for i in range(1, len(parts) + 1):
+        module = sys.modules.get(".".join(parts[:i]))
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str):
+            files.append(file)
+    return files
+
+
 def _module_name(spec: str) -> str:
     return spec.partition(":")[0].rsplit(".", 1)[-1]
 
@@ -73,7 +87,7 @@ def from_langgraph(spec: str) -> CodeGraph:
     if builder is None or not hasattr(builder, "nodes") or not hasattr(builder, "branches"):
         raise SourceError(f"'{spec}' is not a LangGraph graph (a StateGraph or its compiled "
                           f"graph) but {type(obj).__name__}")
-    graph = CodeGraph(_module_name(spec))
+    graph = CodeGraph(_module_name(spec), sources=module_files(spec))
     _read_builder(builder, graph, prefix="")
     return graph
 
@@ -128,7 +142,7 @@ def from_burr(spec: str) -> CodeGraph:
     transitions = getattr(app_graph, "transitions", None)
     if actions is None or transitions is None:
         raise SourceError(f"'{spec}' is not a Burr Application but {type(obj).__name__}")
-    graph = CodeGraph(_module_name(spec))
+    graph = CodeGraph(_module_name(spec), sources=module_files(spec))
     for act in actions:
         tags = getattr(act, "tags", []) or []
         role = next((t.split(":", 1)[1] for t in tags
@@ -156,6 +170,8 @@ def from_graph_json(path: Path) -> CodeGraph:
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise SourceError(f"{path}: not a JSON graph ({type(e).__name__})") from None
     try:
-        return from_json(data, path.stem)
+        graph = from_json(data, path.stem)
     except ValueError as e:
         raise SourceError(f"{path}: {e}") from None
+    graph.sources.append(str(path))
+    return graph

@@ -35,7 +35,8 @@ def drift(design: str, langgraph: str | None, burr: str | None, graph_json: Path
                     config_file=config_file, select=select, ignore=ignore, fail_on=fail_on)
     skipped(found.checked)
     finish(found.checked, found.findings, fmt=fmt, baseline_file=baseline_file,
-           write_baseline=write_baseline, no_color=no_color, quiet=quiet)
+           write_baseline=write_baseline, no_color=no_color, quiet=quiet,
+           inputs=found.inputs())
 
 
 @click.command(name="import")
@@ -58,4 +59,5 @@ def import_(langgraph: str | None, burr: str | None, graph_json: Path | None,
     from loopdsl.cli.output import emit
 
     code = code_graph(Source(langgraph, burr, graph_json))
-    emit(first_design(code, system_id), output, announce=output is not None)
+    emit(first_design(code, system_id), output, announce=output is not None,
+         inputs=[Path(s) for s in code.sources])

@@ -59,7 +59,7 @@ def gen(file: str, target: str, out_dir: Path, package: str | None, force: bool,
     steps = plan(file, out_dir, package, force=force, config_file=config_file)
     for action in steps.actions:
         if action.text is not None:
-            write(action.path, action.text, inputs=steps.design.inputs())
+            write(action.path, action.text, inputs=steps.design.inputs(), within=out_dir)
         click.echo(action.message, err=True)
     for line in steps.warnings:
         warn(line)
