@@ -6,11 +6,15 @@ one way these broke and checks the safe outcome, through the real CLI."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
+import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conftest import subprocess_run
+from conftest import loopdsl_executable, start, subprocess_run
 from loopdsl import loads
 
 pytestmark = pytest.mark.slow
@@ -119,3 +123,145 @@ def test_a_graph_file_name_cannot_add_statements(tmp_path, name):
     assert [s.id for s in workspace.systems] == [workspace.systems[0].id]  # one system
     assert [n.id for n in workspace.nodes()] == ["a", "b"]  # nothing from the name
     assert "\u202e" not in design and "\r" not in design
+
+
+# --- 5, 8. the language server: order of requests, refusals, quick fixes --------------------
+
+
+class RawClient:
+    """The language server as a child process, spoken to frame by frame: what
+    an editor that gets the order wrong sends, unsoftened by a client library."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "loopdsl", "lsp"], cwd=cwd,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+
+    def send(self, message: dict[str, Any]) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+
+    def answer(self, msg_id: int) -> dict[str, Any]:
+        """The response to request ``msg_id`` (notifications and the server's
+        own requests on the way are passed over)."""
+        assert self.proc.stdout is not None
+        while True:
+            length = 0
+            while (line := self.proc.stdout.readline().strip()):
+                name, _, value = line.partition(b":")
+                if name.lower() == b"content-length":
+                    length = int(value)
+            message = json.loads(self.proc.stdout.read(length))
+            if message.get("id") == msg_id and "method" not in message:
+                return dict(message)
+
+    def close(self) -> str:
+        self.send({"id": 999, "method": "shutdown"})
+        self.answer(999)
+        self.send({"method": "exit"})
+        _, err = self.proc.communicate(timeout=30)
+        return err.decode()
+
+
+def test_lsp_answers_requests_before_initialize_and_refuses_renames_in_words(tmp_path):
+    design = tmp_path / "d.loop"
+    design.write_text(DESIGN)
+    uri = design.as_uri()
+    client = RawClient(tmp_path)
+    client.send({"id": 1, "method": "textDocument/hover", "params": {
+        "textDocument": {"uri": uri}, "position": {"line": 3, "character": 10}}})
+    early = client.answer(1)["error"]
+    assert early["code"] == -32002 and "Traceback" not in json.dumps(early)
+    client.send({"id": 2, "method": "initialize", "params": {
+        "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}})
+    assert "capabilities" in client.answer(2)["result"]
+    client.send({"method": "initialized", "params": {}})
+    client.send({"method": "textDocument/didOpen", "params": {"textDocument": {
+        "uri": uri, "languageId": "loopdsl", "version": 1, "text": DESIGN}}})
+    for n, (new_name, why) in enumerate([("m", "has a node 'm' already"),
+                                          ("2x", "not a valid id"),
+                                          ("loop", "reserved word")], start=3):
+        client.send({"id": n, "method": "textDocument/rename", "params": {
+            "textDocument": {"uri": uri}, "position": {"line": 3, "character": 10},
+            "newName": new_name}})
+        error = client.answer(n)["error"]
+        assert error["code"] == -32803 and why in error["message"], error
+        assert not error.get("data")  # no traceback in the reply
+    err = client.close()
+    assert "Traceback" not in err, err
+
+
+# --- 4, 7. serve: another origin, HEAD, clients that leave; pipes closed early ---------------
+
+
+def _raw_request(url: str, request: bytes, read: bool = True) -> bytes:
+    import socket
+
+    host, port = url.split("//")[1].strip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(request)
+        if not read:
+            return b""  # leave at once, before the answer
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def test_serve_refuses_other_hosts_answers_head_and_is_silent_about_clients_that_leave(
+        tmp_path):
+    (tmp_path / "d.loop").write_text(DESIGN)
+    server = start(tmp_path)
+    try:
+        port = server.url.rsplit(":", 1)[1].strip("/")
+        for host in ("evil.example", f"evil.example:{port}", "127.0.0.2", ""):
+            answer = _raw_request(server.url, f"GET /state HTTP/1.1\r\nHost: {host}\r\n"
+                                              "Connection: close\r\n\r\n".encode())
+            assert answer.startswith(b"HTTP/1.0 421"), (host, answer[:40])
+            assert b"version" not in answer and b"<main" not in answer
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", "localhost"):
+            answer = _raw_request(server.url, f"GET /state HTTP/1.1\r\nHost: {host}\r\n"
+                                              "Connection: close\r\n\r\n".encode())
+            assert answer.startswith(b"HTTP/1.0 200"), host
+        head = _raw_request(server.url, f"HEAD / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                                        "Connection: close\r\n\r\n".encode())
+        assert head.startswith(b"HTTP/1.0 200") and head.endswith(b"\r\n\r\n")  # no body
+        for _ in range(20):  # clients that ask for the page and leave before it comes
+            _raw_request(server.url, f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+                         .encode(), read=False)
+        assert server.state()["version"] == "1"  # still serving
+    finally:
+        server.proc.send_signal(signal.SIGINT)
+        _, err = server.proc.communicate(timeout=30)
+    assert server.proc.returncode == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err and "Error" not in err, err
+
+
+def test_serve_warns_when_the_design_is_readable_on_the_network(tmp_path):
+    (tmp_path / "d.loop").write_text(DESIGN)
+    proc = subprocess.Popen([loopdsl_executable(), "serve", "--port", "0", "--host", "0.0.0.0"],
+                            cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline()
+        assert first.startswith("loopdsl: warning: serving on 0.0.0.0") and "read" in first
+        assert "serving the review" in proc.stderr.readline()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize("args", [["rules"], ["check", "-f", "json", "big.loop"],
+                                  ["render", "big.loop", "-f", "dot", "-o", "-"]])
+def test_a_reader_that_stops_reading_is_no_failure(tmp_path, args):
+    body = "\n".join(f"  model m{i}\n  interface i{i}\n  m{i} -> i{i}" for i in range(2000))
+    (tmp_path / "big.loop").write_text(f'system s {{\n  owner: "x"\n{body}\n}}\n')
+    proc = subprocess.Popen([loopdsl_executable(), *args], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # as `loopdsl ... | head -0` would
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141, err  # as a Unix tool ends on SIGPIPE
+    assert err == ""

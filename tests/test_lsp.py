@@ -225,7 +225,9 @@ async def test_symbols_formatting_and_code_actions(client: LanguageClient, folde
     (change,) = fix.edit.changes[uri(folder / "design.loop")]
     assert (change.range, change.new_text) == (typo.range, "console")
     (line,) = suppress.edit.changes[uri(folder / "design.loop")]
-    assert line.new_text.endswith("drafter -> consol  # loopdsl: ignore[LD002]")
+    end = pos(DESIGN, "consol\n", offset=len("consol"))  # after the emoji: UTF-16 units
+    assert (line.range.start, line.range.end, line.new_text) == (
+        end, end, "  # loopdsl: ignore[LD002]")
 
 
 async def test_without_the_extra_lsp_is_a_one_line_error(tmp_path, monkeypatch):

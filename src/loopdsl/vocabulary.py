@@ -40,11 +40,18 @@ def reserved_words() -> frozenset[str]:
 
 
 @functools.cache
+def terminal(name: str) -> str:
+    """The regular expression of one of the grammar's terminals (``NAME``,
+    ``STRING``, ``COMMENT``...)."""
+    found = re.search(rf"^{name}:\s*/(.+)/\s*$", _grammar(), re.MULTILINE)
+    assert found is not None, f"the grammar defines {name}"
+    return found.group(1)
+
+
+@functools.cache
 def identifier() -> re.Pattern[str]:
     """An id, as the grammar's NAME terminal spells it."""
-    pattern = re.search(r"^NAME:\s*/(.+)/\s*$", _grammar(), re.MULTILINE)
-    assert pattern is not None, "the grammar defines NAME"
-    return re.compile(pattern.group(1))
+    return re.compile(terminal("NAME"))
 
 
 def is_id(text: str) -> bool:

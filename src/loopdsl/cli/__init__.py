@@ -22,7 +22,13 @@ import click
 
 from loopdsl import __version__
 from loopdsl.cli.commands import check, diff, drift, fmt, gen, project, render, rules, serve
-from loopdsl.cli.output import EXIT_ERROR, EXIT_FINDINGS, UserError, show_errors
+from loopdsl.cli.output import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_READER_LEFT,
+    UserError,
+    show_errors,
+)
 
 # Commands that stay up: they keep the garbage collector on (see ``cli``).
 LONG_RUNNING = frozenset({"serve", "lsp"})
@@ -71,10 +77,21 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("loopdsl: interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            _reader_left()
         except Exception as e:
             if os.environ.get("LOOPDSL_DEBUG") == "1":
                 raise
             _internal_error(e)
+
+
+def _reader_left() -> NoReturn:
+    """The program reading the output stopped reading (`loopdsl rules | head -1`):
+    no failure of loopdsl, nothing to report. End as Unix tools end on SIGPIPE,
+    with nothing more written to the closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(EXIT_READER_LEFT)
 
 
 def _internal_error(e: BaseException) -> NoReturn:

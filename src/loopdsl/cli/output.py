@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from loopdsl.report import ReportOptions
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_READER_LEFT = 141  # 128 + SIGPIPE, as a Unix tool whose reader stopped reading
 
 
 class UserError(click.ClickException):

@@ -233,3 +233,43 @@ def _index(workspace: Workspace, registry: object) -> list[Symbol]:
                 out.append(Symbol("code", part.group(), comment.span.model_copy(update={
                     "column": column, "end_column": column + len(part.group())})))
     return out
+
+
+# --- where a suppression comment can go ---------------------------------------------------
+
+_DIRECTIVE = re.compile(r"#\s*loopdsl:\s*ignore\s*\[([^\]]*)\]", re.IGNORECASE)
+
+
+@functools.cache
+def _strings_and_comments() -> re.Pattern[str]:
+    """Strings and comments, as the grammar spells them, and anything else a
+    piece at a time: a scan that tells code from text the way the lexer does."""
+    from loopdsl.vocabulary import terminal
+
+    return re.compile(f"(?P<string>{terminal('STRING')})|(?P<comment>{terminal('COMMENT')})"
+                      r'|[^"#]+|["#]')
+
+
+def suppression_edit(text: str, line: int, code: str) -> tuple[int, int, str] | None:
+    """How to suppress ``code`` on ``line`` (0-based) of ``text``: the columns
+    (0-based, code points) to replace and the new text, adding the code to a
+    directive comment already on the line or a directive at its end; None
+    when the line ends inside a string, where no comment can go."""
+    lines = text.split("\n")
+    if line >= len(lines):
+        return None
+    start = sum(len(x) + 1 for x in lines[:line])
+    end = start + len(lines[line])
+    for m in _strings_and_comments().finditer(text):
+        if m.start() > end:
+            break
+        if m.lastgroup == "string" and m.start() < end < m.end():
+            return None  # the line ends inside a (multi-line) string
+        if m.lastgroup == "comment" and start <= m.start() <= end:
+            directive = _DIRECTIVE.search(m.group())
+            if directive:
+                at = m.start() - start
+                codes = directive.group(1).rstrip()
+                joined = f"{codes}, {code}" if codes.strip() else code
+                return (at + directive.start(1), at + directive.end(1), joined)
+    return (len(lines[line]), len(lines[line]), f"  # loopdsl: ignore[{code}]")

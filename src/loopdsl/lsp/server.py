@@ -6,17 +6,20 @@ speaks the protocol: URIs, UTF-16 positions, and the shapes of its replies.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException, JsonRpcServerNotInitialized
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
 
 from loopdsl import __version__
-from loopdsl.lsp.analysis import Analysis, Symbol
+from loopdsl.lsp.analysis import Analysis, Symbol, suppression_edit
 from loopdsl.model import Diagnostic, Severity, Span
 from loopdsl.vocabulary import ROLES, TYPED, reserved_words
 
@@ -26,11 +29,42 @@ _SEVERITY = {Severity.ERROR: lsp.DiagnosticSeverity.Error,
              Severity.INFO: lsp.DiagnosticSeverity.Information}
 
 
+class Refused(JsonRpcException):
+    """A request the server declines, with the reason in words (the protocol's
+    RequestFailed): a rename to a taken name, say. Not a failure of the server:
+    no traceback in the reply, none on stderr."""
+
+    CODE = -32803
+
+
+def _not_a_refusal(record: logging.LogRecord) -> bool:
+    return not (record.exc_info and isinstance(record.exc_info[1], Refused))
+
+
+logging.getLogger("pygls.protocol.json_rpc").addFilter(_not_a_refusal)
+
+
+class _Protocol(LanguageServerProtocol):
+    """pygls's protocol, answering requests that come before `initialize`
+    with the protocol's ServerNotInitialized (-32002)."""
+
+    ready = False
+
+    def _handle_request(self, msg_id: Any, method_name: str, params: Any) -> None:
+        if method_name == lsp.INITIALIZE:
+            self.ready = True
+        elif not self.ready:
+            self._send_response(msg_id, None, JsonRpcServerNotInitialized(
+                "the client has not sent `initialize` yet").to_response_error())
+            return
+        super()._handle_request(msg_id, method_name, params)
+
+
 class LoopServer(LanguageServer):
     """The server, with the analysis of the last change of each document."""
 
     def __init__(self) -> None:
-        super().__init__("loopdsl", __version__)
+        super().__init__("loopdsl", __version__, protocol_cls=_Protocol)
         self.analyses: dict[str, Analysis] = {}
         self.parsed: dict[str, Analysis] = {}  # the last analysis without a syntax error
         self.edits = 0  # changes to the open documents, counted
@@ -260,7 +294,7 @@ def rename(ls: LoopServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None
         return None
     problem = analysis.rename_problem(sym, params.new_name)
     if problem is not None:
-        raise ValueError(problem)  # pygls answers the request with this message
+        raise Refused(problem)
     changes: dict[str, list[lsp.TextEdit]] = {}
     for s in analysis.references(sym, definitions=True):
         location = _location(analysis, s.span)
@@ -367,19 +401,17 @@ def code_actions(ls: LoopServer, params: lsp.CodeActionParams) -> list[lsp.CodeA
         if diag.code == "LD001":
             continue  # nothing suppresses a syntax error
         number = diag.range.start.line
-        text = doc.lines[number].rstrip("\r\n") if number < len(doc.lines) else ""
-        existing = re.search(r"#\s*loopdsl:\s*ignore\s*\[([^\]]*)\]", text)
-        if existing:
-            codes = existing.group(1).rstrip()
-            new_text = text[: existing.start(1)] + f"{codes}, {diag.code}" + text[existing.end(1):]
-        else:
-            new_text = f"{text}  # loopdsl: ignore[{diag.code}]"
+        source = doc.source.replace("\r\n", "\n").replace("\r", "\n")
+        edit = suppression_edit(source, number, diag.code)
+        if edit is None:
+            continue  # the line ends inside a string: no comment can go there
+        first, last, new_text = edit
+        text = source.split("\n")[number]
         out.append(lsp.CodeAction(
             title=f"Suppress {diag.code} on this line", kind=lsp.CodeActionKind.QuickFix,
             diagnostics=[diag], edit=lsp.WorkspaceEdit(changes={uri: [lsp.TextEdit(
-                range=lsp.Range(start=lsp.Position(line=number, character=0),
-                                end=lsp.Position(line=number, character=len(
-                                    text.encode("utf-16-le")) // 2)),
+                range=lsp.Range(start=lsp.Position(line=number, character=_utf16(text, first + 1)),
+                                end=lsp.Position(line=number, character=_utf16(text, last + 1))),
                 new_text=new_text)]})))
     return out
 

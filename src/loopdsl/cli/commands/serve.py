@@ -30,8 +30,11 @@ def serve(paths: tuple[str, ...], port: int, host: str, config_file: Path | None
     """
     from loopdsl.app.review import LivePage, Page
     from loopdsl.cli.output import UserError, warn
-    from loopdsl.serve import Site, run
+    from loopdsl.serve import Site, is_loopback, run
 
+    if not is_loopback(host):
+        warn(f"serving on {host}: anyone who can reach this machine there can read the "
+             "design (the default, 127.0.0.1, serves this machine only)")
     live = LivePage(paths, config_file)
 
     def build(version: str) -> Page:
@@ -43,6 +46,8 @@ def serve(paths: tuple[str, ...], port: int, host: str, config_file: Path | None
     try:
         site = Site(build, live.files)
         run(site, host, port, lambda line: click.echo(line, err=True))
+    except KeyboardInterrupt:
+        return  # Ctrl-C while the first page was built: as any other time, exit 0
     except OSError as e:
         raise UserError(f"cannot serve on {host}:{port}: {e.strerror or e}") from None
 
