@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, git, repo_with
 
 GOLDEN = ROOT / "tests" / "golden"
 
@@ -57,28 +55,6 @@ system support "Support assistant" {
   }
 }
 """
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
-                          text=True, env={**os.environ, "GIT_AUTHOR_NAME": "t",
-                                          "GIT_AUTHOR_EMAIL": "t@example.com",
-                                          "GIT_COMMITTER_NAME": "t",
-                                          "GIT_COMMITTER_EMAIL": "t@example.com"}).stdout
-
-
-def repo_with(tmp_path: Path, *versions: dict[str, str]) -> Path:
-    """A repository with one commit per version (files written, the rest kept)."""
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q")
-    for i, files in enumerate(versions):
-        for name, text in files.items():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            (repo / name).write_text(text)
-        git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", f"version {i + 1}")
-    return repo
 
 
 @pytest.fixture

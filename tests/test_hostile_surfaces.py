@@ -6,15 +6,18 @@ one way these broke and checks the safe outcome, through the real CLI."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
+import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import loopdsl_executable, start, subprocess_run
+from conftest import git, loopdsl_executable, repo_with, start, subprocess_run
 from loopdsl import loads
 
 pytestmark = pytest.mark.slow
@@ -265,3 +268,73 @@ def test_a_reader_that_stops_reading_is_no_failure(tmp_path, args):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 141, err  # as a Unix tool ends on SIGPIPE
     assert err == ""
+
+
+# --- 6. diff --base reads what the old side needs, as a stream ------------------------------
+
+
+PEAK = textwrap.dedent("""
+    import resource, subprocess, sys
+    proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+    print(proc.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+    print(proc.stderr, file=sys.stderr)
+""")
+
+
+def test_diff_base_reads_no_unrelated_blob(tmp_path):
+    repo = repo_with(tmp_path, {"designs/d.loop": DESIGN, "other/huge.loop": "",
+                                "other/data.toml": ""})
+    with (repo / "other" / "data.toml").open("wb") as f:  # 150 MB a checkout would read
+        f.write(b"# " + b"x" * (150 << 20) + b"\n")
+    (repo / "other" / "huge.loop").write_bytes((repo / "other" / "data.toml").read_bytes())
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "big files elsewhere")
+    (repo / "designs" / "d.loop").write_text(DESIGN.replace('"S"', '"Renamed"'))
+    proc = subprocess.run([sys.executable, "-c", PEAK, loopdsl_executable(), "diff", "--base",
+                           "HEAD", "-f", "json", "designs"], cwd=repo, capture_output=True,
+                          text=True, timeout=300)
+    code, peak_mib = map(int, proc.stdout.split())
+    assert code == 0, proc.stderr
+    assert peak_mib < 150, f"peak {peak_mib} MiB: an unrelated blob was read"
+
+
+def test_diff_base_of_a_damaged_revision_is_a_one_line_error(tmp_path):
+    repo = repo_with(tmp_path, {"d.loop": DESIGN})
+    sha = git(repo, "rev-parse", "HEAD:d.loop").strip()
+    (repo / ".git" / "objects" / sha[:2] / sha[2:]).unlink()  # the blob is gone
+    line = one_line_error(subprocess_run("diff", "--base", "HEAD", ".", cwd=repo))
+    assert "missing or damaged" in line
+
+
+def test_diff_base_with_a_path_too_long_for_the_temporary_folder(tmp_path):
+    deep = "/".join(["d" * 200] * 19)  # about 3,800 characters: fits in the repository
+    repo = repo_with(tmp_path, {"designs/d.loop": DESIGN, f"{deep}/x.loop": DESIGN})
+    tmpdir = tmp_path / ("t" * 200) / ("t" * 200)
+    tmpdir.mkdir(parents=True)
+    env = {**os.environ, "TMPDIR": str(tmpdir)}
+    # Elsewhere in the tree it is not even read; named, it is one line.
+    assert subprocess_run("diff", "--base", "HEAD", "designs", cwd=repo,
+                          env=env).returncode == 0
+    line = one_line_error(subprocess_run("diff", "--base", "HEAD", deep.split("/")[0],
+                                         cwd=repo, env=env))
+    assert "cannot write" in line and "File name too long" in line
+    assert list(tmpdir.iterdir()) == []
+
+
+def test_diff_base_leaves_no_temporary_folder_when_terminated(tmp_path):
+    nodes = "\n".join(f"  model m{i}\n  interface i{i}\n  m{i} -> i{i}" for i in range(6000))
+    big = f'system s {{\n  owner: "x"\n{nodes}\n}}\n'
+    repo = repo_with(tmp_path, {"d.loop": big})
+    (repo / "d.loop").write_text(big.replace("m0 ->", "m1 ->"))
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    proc = subprocess.Popen([loopdsl_executable(), "diff", "--base", "HEAD", "."], cwd=repo,
+                            env={**os.environ, "TMPDIR": str(tmpdir)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not list(tmpdir.glob("loopdsl-diff-*")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert list(tmpdir.glob("loopdsl-diff-*")), "the diff never started"
+    proc.terminate()
+    assert proc.wait(timeout=60) == 143  # ended by the signal, mid-run
+    assert list(tmpdir.iterdir()) == []

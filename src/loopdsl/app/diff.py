@@ -66,7 +66,7 @@ def diff(paths: Sequence[str], base_rev: str | None = None, *,
                 relative.append(rel)
             old_top = Path(tmp)
             try:
-                extract(top, base_rev, old_top)
+                extract(top, base_rev, old_top, relative)
             except RevisionError as e:
                 raise AppError(str(e)) from None
             old_paths = [str(old_top / rel) for rel in relative if (old_top / rel).exists()]
