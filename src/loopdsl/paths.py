@@ -34,3 +34,17 @@ def display_path(given: Path, cwd: Path) -> str:
     # A name that is not UTF-8 (its bytes kept as surrogates by the OS layer)
     # could not be written into any UTF-8 output: show U+FFFD for those bytes.
     return shown.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def from_root(file: str, root: Path | None) -> str:
+    """A workspace file (as outputs name it, from the current directory) named
+    from the workspace root instead, so that where the design was checked out
+    (/tmp/..., a CI runner) and where the command ran stay out of documents
+    and generated code; as given when it lies outside the root."""
+    if root is None:
+        return file
+    absolute = Path(os.path.normpath(Path.cwd() / file))
+    try:
+        return absolute.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return file

@@ -71,7 +71,7 @@ def plan(file: str, out_dir: Path, package: str | None = None, *, force: bool = 
 
     name = package_for(file, package)
     found = design(file, config_file)
-    files = generate(found.workspace, name)
+    files = generate(found.workspace, name, found.root)
     problems = audit(found.workspace, name, _reader(out_dir))
     # the folders of systems whose nodes.py the design has moved on from
     behind = {Path(p.path).parent for p in problems}
@@ -126,7 +126,7 @@ def staleness(file: str, out_dir: Path, package: str | None = None, *,
     name = package_for(file, package)
     found = design(file, config_file)
     read = _reader(out_dir)
-    files = generate(found.workspace, name)
+    files = generate(found.workspace, name, found.root)
     stale = [out_dir / rel for rel, (text, regenerated) in files.items()
              if regenerated and read(rel) != text]
     problems = [f"{out_dir}/{p}" for p in audit(found.workspace, name, read)]

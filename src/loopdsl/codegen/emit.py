@@ -35,10 +35,13 @@ def default_package(workspace: Workspace) -> str:
     return package_name(Path(first).stem)
 
 
-def generate(workspace: Workspace, package: str | None = None) -> dict[str, tuple[str, bool]]:
+def generate(workspace: Workspace, package: str | None = None,
+             root: Path | None = None) -> dict[str, tuple[str, bool]]:
     """Every file of the package (by default named after the first design
-    file): path -> (text, regenerated?)."""
-    project = plan(workspace, package or default_package(workspace))
+    file): path -> (text, regenerated?). With ``root``, the header names the
+    design's files from the workspace root, so the text is the same whichever
+    folder ``gen`` runs in."""
+    project = plan(workspace, package or default_package(workspace), root)
     env = _templates()
     top = project.name
     out = {f"{top}/{GENERATED}": (env.get_template("base.py.j2").render(project=project), True),

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import rustworkx as rx
 
 from loopdsl.codegen.names import MESSAGE, METHOD, RESERVED, Names, camel_case
 from loopdsl.model import Loop, Node, Role, System, Workspace
+from loopdsl.paths import from_root
 from loopdsl.vocabulary import is_positive_integer
 
 
@@ -75,6 +77,7 @@ class Package:
     system: System
     name: str
     names: Names
+    file: str  # the design file, named from the workspace root
     nodes: list[NodeCode] = field(default_factory=list)
     loops: list[LoopCode] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)  # other subpackage -> alias
@@ -93,7 +96,7 @@ class Package:
     @property
     def source(self) -> str:
         """Its design file, made safe for a one-line comment."""
-        return _comment_safe(self.system.file)
+        return _comment_safe(self.file)
 
     @property
     def generated_imports(self) -> str:
@@ -250,10 +253,12 @@ def _external_name(pkg: Package, source: NodeCode) -> str:
     return source.node.id if source.pkg == pkg.name else f"{source.pkg}_{source.node.id}"
 
 
-def plan(workspace: Workspace, package: str) -> Project:
-    """Names, wiring and turn order for every system's subpackage."""
+def plan(workspace: Workspace, package: str, root: Path | None = None) -> Project:
+    """Names, wiring and turn order for every system's subpackage; the design's
+    files are named from ``root`` (the workspace root) when given."""
     subpackages = Names({"generated"})
-    packages = [Package(s, subpackages.snake(s.id), Names()) for s in workspace.systems]
+    packages = [Package(s, subpackages.snake(s.id), Names(), from_root(s.file, root))
+                for s in workspace.systems]
     codes: dict[str, NodeCode] = {}
     for pkg in packages:
         for n in pkg.system.nodes:
@@ -283,6 +288,6 @@ def plan(workspace: Workspace, package: str) -> Project:
     for pkg in packages:
         tests = Names(())  # test_<loop>_...: any name will do once prefixed
         pkg.loops = [_plan_loop(pkg, lp, codes, always, fed, tests) for lp in pkg.system.loops]
-    files = list(dict.fromkeys(s.file for s in workspace.systems))
+    files = list(dict.fromkeys(from_root(s.file, root) for s in workspace.systems))
     more = f" and {len(files) - 3} more" if len(files) > 3 else ""
     return Project(package, _comment_safe(", ".join(files[:3]) + more), packages)

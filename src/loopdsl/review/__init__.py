@@ -5,7 +5,6 @@ templates beside this module lay them out; nothing here writes files."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from loopdsl.graph import FlowGraph
 from loopdsl.loops import loop_status
 from loopdsl.model import Diagnostic, Loop, Role, Severity, System, Workspace
+from loopdsl.paths import from_root
 from loopdsl.printable import plain
 
 if TYPE_CHECKING:
@@ -109,18 +109,6 @@ def _loop_facts(loop: Loop, graph: FlowGraph) -> LoopFacts:
     )
 
 
-def _relative(file: str, root: Path | None) -> str:
-    """A file as the document names it: relative to the workspace root, so that
-    where the design was checked out (/tmp/..., a CI runner) stays out of it."""
-    if root is None:
-        return file
-    absolute = Path(os.path.normpath(Path.cwd() / file))
-    try:
-        return absolute.relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return file
-
-
 def _system_facts(system: System, graph: FlowGraph, file: str) -> SystemFacts:
     roles = []
     for role in [*Role, None]:
@@ -184,7 +172,7 @@ def build_review(workspace: Workspace, findings: list[Diagnostic],
     checklist = [CheckItem(r.code, r.name, r.summary, counts.get(r.code, 0))
                  for r in (registry or build()).running()]
     title = " / ".join(s.label for s in workspace.systems) or "Empty workspace"
-    systems = [_system_facts(s, graph, _relative(s.file, root)) for s in workspace.systems]
+    systems = [_system_facts(s, graph, from_root(s.file, root)) for s in workspace.systems]
     for system, facts in _drawn_loops(systems):
         facts.mermaid = to_mermaid(workspace, loop=f"{system}.{facts.id}", findings=findings,
                                    direction=direction, legend=False)
@@ -193,7 +181,7 @@ def build_review(workspace: Workspace, findings: list[Diagnostic],
         systems=systems,
         findings={k: v for k, v in by_severity.items() if v},
         checklist=checklist,
-        files=[_relative(f.path, root) for f in workspace.files],
+        files=[from_root(f.path, root) for f in workspace.files],
         mermaid=to_mermaid(workspace, findings=findings, direction=direction),
         loop_menu=[(f"loop-{i}", f"{lp.system}.{lp.id}: {lp.label}")
                    for i, lp in enumerate(workspace.loops())],
