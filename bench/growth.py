@@ -1,8 +1,10 @@
 """CI's guard against a gross slowdown: time every stage on N and 4N nodes,
 for the benchmark's regular loops and for adversarial shapes (bench/shapes.py:
 cycles without feedback, one hub, a long chain, loops sharing nodes, many
-systems, deep imports, a finding on every node, many suppressions), and fail
-when a stage grows far faster than the workspace. Linear growth costs about
+systems, deep imports, a finding on every node, many suppressions), then
+`import` and `drift` on code graphs of awkward shapes (code names that all
+make one id, many two-node cycles against as many loops), and fail when a
+stage grows far faster than the workspace. Linear growth costs about
 4x; a quadratic stage would cost about 16x. Absolute times are never checked
 (CI machines differ); each figure is the best of several runs, and a stage
 that takes under 20 ms at 4N is too small to judge.
@@ -14,16 +16,85 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).parent))
 from run import measure
 from shapes import SHAPES
 
+if TYPE_CHECKING:
+    from loopdsl.drift import CodeGraph
+
 STAGES = ("parse", "resolve", "lint", "check", "render dot", "fmt", "diff", "gen")
 TOO_SMALL = 0.02  # seconds: below this, timer noise decides the ratio
+
+
+def best_of(repeat: int, fn: Callable[[], object]) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _colliding_names(n: int) -> Callable[[], object]:
+    """`import` of N code names that all make the id `n____...`."""
+    from loopdsl.drift import CodeEdge, CodeGraph, CodeNode, to_design
+
+    width = max(n.bit_length(), 1)
+    code = CodeGraph("colliding")
+    names = ["n" + format(i, f"0{width}b").replace("0", "-").replace("1", ".")
+             for i in range(n)]
+    for name in names:
+        code.nodes[name] = CodeNode(name)
+    for a, b in itertools.pairwise(names):
+        code.add_edge(CodeEdge(a, b))
+    return lambda: to_design(code, "colliding")
+
+
+def _cycles_code(n: int) -> CodeGraph:
+    from loopdsl.drift import CodeEdge, CodeGraph, CodeNode
+
+    code = CodeGraph("cycles")
+    for i in range(n // 2):
+        code.nodes[f"a{i}"], code.nodes[f"b{i}"] = CodeNode(f"a{i}"), CodeNode(f"b{i}")
+        code.add_edge(CodeEdge(f"a{i}", f"b{i}"))
+        code.add_edge(CodeEdge(f"b{i}", f"a{i}"))
+    return code
+
+
+def _import_cycles(n: int) -> Callable[[], object]:
+    """`import` of N/2 two-node cycles (a loop each)."""
+    from loopdsl.drift import to_design
+
+    code = _cycles_code(n)
+    return lambda: to_design(code, "cycles")
+
+
+def _drift_cycles(n: int) -> Callable[[], object]:
+    """`drift` of N/2 two-node code cycles against a design of N/2 loops."""
+    from loopdsl import loads
+    from loopdsl.drift import compare
+
+    code = _cycles_code(n)
+    body = "\n".join(f"  model a{i}\n  interface b{i}\n  loop l{i} {{ a{i} -> b{i} -> a{i} }}"
+                     for i in range(n // 2))
+    system = loads(f"system cycles {{\n{body}\n}}\n").systems[0]
+    return lambda: compare(system, code)
+
+
+CODE_STAGES: dict[str, Callable[[int], Callable[[], object]]] = {
+    "import: code names that make one id": _colliding_names,
+    "import: two-node cycles": _import_cycles,
+    "drift: two-node cycles against loops": _drift_cycles,
+}
 
 
 def main() -> int:
@@ -57,6 +128,15 @@ def main() -> int:
                               f"(limit {args.limit}x)")
         print(f"| {name} | {small['check']:.3f} s | {large['check']:.3f} s | "
               + " | ".join(cells) + " |", flush=True)
+    print(f"\n| code graph | at {args.nodes:,} | at {4 * args.nodes:,} | growth |")
+    print("|---|---|---|---|")
+    for name, stage in CODE_STAGES.items():
+        small_t = best_of(args.repeat, stage(args.nodes))
+        large_t = best_of(args.repeat, stage(4 * args.nodes))
+        growth = large_t / max(small_t, 1e-9)
+        print(f"| {name} | {small_t:.3f} s | {large_t:.3f} s | {growth:.1f}x |", flush=True)
+        if growth > args.limit and large_t >= TOO_SMALL:
+            failed.append(f"{name} grew {growth:.1f}x for 4x the nodes (limit {args.limit}x)")
     for line in failed:
         print(f"growth: {line}", file=sys.stderr)
     return 1 if failed else 0

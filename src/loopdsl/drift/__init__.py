@@ -155,12 +155,18 @@ def _undeclared_cycles(system: System, code: CodeGraph, design_of: dict[str, Nod
     for e in code.edges:
         if e.source in index and e.target in index and e.source != e.target:
             g.add_edge(index[e.source], index[e.target], None)
-    looped = {(impl_of.get(s), impl_of.get(t)) for lp in system.loops for s, t in lp.flows}
+    components = sorted(sorted(g[i] for i in c) for c in rx.strongly_connected_components(g)
+                        if len(c) > 1)
+    component_of = {name: i for i, members in enumerate(components) for name in members}
+    shown = set()  # components a loop holds a flow of: one pass over the loops' flows
+    for lp in system.loops:
+        for s, t in lp.flows:
+            i = component_of.get(impl_of.get(s, ""))
+            if i is not None and component_of.get(impl_of.get(t, "")) == i:
+                shown.add(i)
     out = []
-    for component in sorted(sorted(g[i] for i in c) for c in rx.strongly_connected_components(g)
-                            if len(c) > 1):
-        members = set(component)
-        if any(s in members and t in members for s, t in looped):
+    for i, component in enumerate(components):
+        if i in shown:
             continue
         names = ", ".join(component)
         out.append(reported("LD306", system.span, element=f"{system.id}:cycle:{names}",
@@ -171,13 +177,23 @@ def _undeclared_cycles(system: System, code: CodeGraph, design_of: dict[str, Nod
 # --- import: a first design of an app ------------------------------------------------------
 
 
-def _identifier(name: str, taken: set[str]) -> str:
-    ident = make_id(name)
-    base, n = ident, 2
-    while ident in taken:
-        ident, n = f"{base}_{n}", n + 1
-    taken.add(ident)
-    return ident
+class _Ids:
+    """Valid, unique ids for code names: twins numbered ``_2``, ``_3``... in
+    order, each base remembering its next number (N names that all make the
+    same id cost N steps, not N squared)."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+        self.next: dict[str, int] = {}
+
+    def __call__(self, name: str) -> str:
+        base = make_id(name)
+        ident, n = base, self.next.get(base, 2)
+        while ident in self.taken:
+            ident, n = f"{base}_{n}", n + 1
+        self.next[base] = n
+        self.taken.add(ident)
+        return ident
 
 
 def to_design(code: CodeGraph, system_id: str) -> str:
@@ -187,8 +203,8 @@ def to_design(code: CodeGraph, system_id: str) -> str:
     roles were guessed."""
     from loopdsl.formatter import format_text
 
-    taken: set[str] = set()
-    ids = {name: _identifier(name, taken) for name in code.nodes}
+    unique = _Ids()
+    ids = {name: unique(name) for name in code.nodes}
     guessed = []
     lines = []
     for name, node in code.nodes.items():
@@ -234,18 +250,24 @@ def _quote(text: str) -> str:
 
 
 def _cycles(code: CodeGraph) -> Iterable[list[tuple[str, str]]]:
-    """The edges inside each strongly connected component of two or more nodes."""
+    """The edges inside each strongly connected component of two or more nodes,
+    found in one pass over the edges (not one per component)."""
     g: rx.PyDiGraph = rx.PyDiGraph(multigraph=False)
     index = {name: g.add_node(name) for name in code.nodes}
     for e in code.edges:
         if e.source in index and e.target in index:
             g.add_edge(index[e.source], index[e.target], None)
-    components = [{g[i] for i in c} for c in rx.strongly_connected_components(g) if len(c) > 1]
     order = {name: i for i, name in enumerate(code.nodes)}
-    for members in sorted(components, key=lambda m: min(order[n] for n in m)):
-        yield sorted({(e.source, e.target) for e in code.edges
-                      if e.source in members and e.target in members},
-                     key=lambda st: (order[st[0]], order[st[1]]))
+    components = sorted(([g[i] for i in c] for c in rx.strongly_connected_components(g)
+                         if len(c) > 1), key=lambda m: min(order[n] for n in m))
+    component_of = {name: i for i, members in enumerate(components) for name in members}
+    inside: list[set[tuple[str, str]]] = [set() for _ in components]
+    for e in code.edges:
+        i = component_of.get(e.source)
+        if i is not None and component_of.get(e.target) == i:
+            inside[i].add((e.source, e.target))
+    for edges in inside:
+        yield sorted(edges, key=lambda st: (order[st[0]], order[st[1]]))
 
 
 def from_json(data: Any, name: str = "graph") -> CodeGraph:
