@@ -245,3 +245,17 @@ def test_large_designs_fold_unchanged_parts(write, run):
     out = run("diff", "v1.loop", "v2.loop", "--render", "mermaid", "-o", "-").stdout
     assert "unchanged nodes not shown" in out and ":::changed" in out
     assert out.count(":::unchanged") < 10
+
+
+def test_a_side_that_does_not_parse_is_said_in_every_format(run, write):
+    write("old.loop", BEFORE)
+    write("new.loop", BEFORE.replace('"Support"', '"Support'))  # an unterminated string
+    text = run("diff", "old.loop", "new.loop").stdout
+    assert "warning: new.loop does not parse (1 syntax error): the comparison covers only " \
+           "what it resolved:" in text
+    markdown = run("diff", "old.loop", "new.loop", "-f", "markdown").stdout
+    assert "> **Warning:** new.loop does not parse (1 syntax error)" in markdown
+    doc = json.loads(run("diff", "old.loop", "new.loop", "-f", "json").stdout)
+    assert [f["code"] for f in doc["findings"]["new"]] == ["LD001"]
+    clean = run("diff", "old.loop", "old.loop").stdout
+    assert "does not parse" not in clean

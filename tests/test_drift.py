@@ -296,7 +296,7 @@ LANGGRAPH_EDITS = {
                        '"respond")'), None, [("LD304", 4)]),
     "a router's Literal dropped": (('def retry(state: State) -> Literal["retrieve", "__end__"]:',
                                     "def retry(state: State):"), None,
-                                   [("LD305", 11), ("LD303", 17)]),
+                                   [("LD305", 11)]),  # its flows: not also LD303
     "a retry cycle added": (('builder.add_edge("draft", "respond")',
                              'builder.add_edge("draft", "respond")\n'
                              'builder.add_edge("draft", "retrieve")'), None,
@@ -319,3 +319,18 @@ def test_deliberate_edits_of_the_langgraph_example(tmp_path, edit):
     (work / "app.py").write_text(text)
     proc = cli("drift", "design.loop", "--langgraph", "app:graph", "-f", "json", cwd=work)
     assert sorted(reported(proc)) == sorted(expected), proc.stdout
+
+
+@pytest.mark.parametrize(("target", "cwd", "hint"), [
+    ("agent_app:grap", ".", "did you mean 'graph'?"),
+    ("agent_app.py:graph", ".", "name its module: agent_app:graph"),
+    ("sub/agent_app.py:graph", ".", "name its module: sub.agent_app:graph"),
+    ("agent_app:graph", "elsewhere", "no module 'agent_app' in the current directory"),
+])
+def test_a_mistyped_app_gets_a_hint(tmp_path, target, cwd, hint):
+    work = app(tmp_path)
+    (work / "elsewhere").mkdir()
+    where = work / cwd
+    proc = cli("drift", str(work / "design.loop"), "--langgraph", target, cwd=where)
+    assert proc.returncode == 2 and hint in proc.stderr, proc.stderr
+    assert len(proc.stderr.splitlines()) == 1

@@ -413,3 +413,18 @@ def test_look_alike_ids_are_reported():
     # plain ASCII look-alikes (l and 1) are left alone
     ascii_only = 'system s {\n  owner: "x"\n  context l1\n  context ll\n}\n'
     assert [d for d in lint(loads(ascii_only)) if d.code == "LD205"] == []
+
+
+def test_the_text_says_once_per_system_that_its_loop_rules_were_skipped(run, write):
+    write("d.loop", 'system a {\n  owner: "x"\n  model m\n  model m\n  model n\n}\n'
+                    'system b {\n  owner: "x"\n  model k\n  k -> nowhere\n}\n'
+                    'system c {\n  owner: "x"\n  model lonely\n}\n')
+    result = run("check", "d.loop")
+    notes = [line for line in result.stdout.splitlines() if line.startswith("note:")]
+    assert notes == ["note: loop rules skipped for system 'a' until its errors are fixed",
+                     "note: loop rules skipped for system 'b' until its errors are fixed"]
+    assert "LD108" in result.stdout  # system c's loop rules ran
+    quiet = run("check", "-q", "d.loop")
+    assert "note: loop rules" not in quiet.stdout
+    only_attributes = run("check", "--select", "LD201", "d.loop")  # no loop rule selected
+    assert "note: loop rules" not in only_attributes.stdout

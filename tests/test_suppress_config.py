@@ -46,7 +46,9 @@ def test_unsuppressed_baseline(run, write):
     ("  # note: legacy UI, loopdsl: ignore[LD102, LD108]",
      [("LD201", 1), ("LD102", 8), ("LD108", 8)]),
     ("  # TODO: remove once loopdsl: ignore works", [("LD201", 1), ("LD102", 8), ("LD108", 8)]),
-    ("  # loopdsl: ignore[LD102", [("LD201", 1), ("LD102", 8), ("LD108", 8)]),
+    # a half-written directive suppresses nothing and says what is wrong
+    ("  # loopdsl: ignore[LD102", [("LD201", 1), ("LD102", 8), ("LD108", 8), ("LD007", 8)]),
+    ("  # loopdsl: ignore LD102", [("LD201", 1), ("LD102", 8), ("LD108", 8), ("LD007", 8)]),
 ])
 def test_line_suppression(run, write, comment, left):
     write("d.loop", design(comment))

@@ -152,8 +152,9 @@ class System(_Frozen):
     span: Span = Field(description="the system's id")
     complete: bool = Field(
         default=True, exclude=True, repr=False,
-        description="False when a reference or a node's kind did not resolve: the "
-                    "graph is missing pieces, so rules that follow flows skip it")
+        description="False when a reference or a node's kind did not resolve, or a "
+                    "node or loop is defined twice: the graph is missing pieces or "
+                    "ambiguous, so rules that follow flows skip it")
 
 
 class Comment(_Frozen):

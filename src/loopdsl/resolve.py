@@ -82,7 +82,8 @@ class _Resolver:
         self.system_decls: dict[str, tuple[ast.SystemDecl, str]] = {}
         self.nodes: dict[str, dict[str, Node]] = {}
         self.flows: dict[tuple[str, str], _FlowAcc] = {}
-        self.incomplete: set[str] = set()  # systems with a name that did not resolve
+        # systems with a name that did not resolve, or a node or loop defined twice
+        self.incomplete: set[str] = set()
         self.references: list[Reference] = []
         self._node_index: dict[str, list[str]] | None = None
         # (file, name, index in diags) of each LD002/LD004 an unknown name caused
@@ -320,6 +321,7 @@ class _Resolver:
                                                    span=nodes[nid].span)],
                             element=f"{sid}.{nid}")
                 self.attributes(stmt.attrs, path, f"node '{nid}'")  # its LD006s
+                self.incomplete.add(sid)  # which definition the graph means is unknown
                 continue
             if kind not in kinds:
                 self.unknown("LD004", f"unknown kind '{kind}' for node '{nid}'",
@@ -350,6 +352,7 @@ class _Resolver:
                                 loop.span, related=[Related(message="first defined here",
                                                             span=seen_loops[loop.id])],
                                 element=f"{sid}.{loop.id}")
+                    self.incomplete.add(sid)  # its flows are kept, its bound is not
                     continue
                 seen_loops[loop.id] = loop.span
                 loops.append(loop)

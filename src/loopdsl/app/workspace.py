@@ -98,6 +98,16 @@ class Checked:
         """The errors that stop a command needing a sound design."""
         return stops(self.findings, self.registry)
 
+    def notes(self) -> list[str]:
+        """What a reader of the findings must know besides them: the systems
+        whose loop rules did not run, because their graph is incomplete or
+        ambiguous until their errors are fixed (else fixing those errors would
+        bring an unannounced second batch)."""
+        if not any(rule.graph for rule in self.registry.running()):
+            return []
+        return [f"loop rules skipped for system '{s.id}' until its errors are fixed"
+                for w in self.workspaces for s in w.systems if not s.complete]
+
     def sources(self) -> dict[str, str]:
         """Each file's text, by the name findings give it."""
         return {f.path: f.text for f in self.workspace.files}

@@ -117,10 +117,11 @@ def skipped(checked: Checked) -> None:
 
 def finish(checked: Checked, findings: list[Diagnostic], *, fmt: str,
            baseline_file: Path | None, write_baseline: Path | None, no_color: bool,
-           quiet: bool, inputs: Sequence[Path] = ()) -> NoReturn:
+           quiet: bool, inputs: Sequence[Path] = (), notes: Sequence[str] = ()) -> NoReturn:
     """What `check` and `drift` do with their findings: record or apply a
     baseline, write the chosen format, exit with the code fail-on gives.
-    ``inputs``: what else the run read (a baseline never replaces it)."""
+    ``inputs``: what else the run read (a baseline never replaces it);
+    ``notes``: what the text format says once before its summary."""
     from loopdsl.app.workspace import apply_baseline, baseline_text
 
     if write_baseline is not None:
@@ -141,7 +142,7 @@ def finish(checked: Checked, findings: list[Diagnostic], *, fmt: str,
                 click.echo(f"  fixed: {code} in {file} ({element}){times}", err=True)
         findings, baselined = outcome.new, outcome.matched
     options = report_options(checked.sources(), color=use_color(no_color), quiet=quiet,
-                             baselined=baselined)
+                             baselined=baselined, notes=tuple(notes))
     click.echo(formatted(fmt, findings, checked.registry, options), nl=False,
                color=options.color)
     sys.exit(EXIT_FINDINGS if checked.failing(findings) else EXIT_OK)

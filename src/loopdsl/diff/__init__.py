@@ -75,6 +75,9 @@ class Diff:
     new_workspace: Workspace
     old_status: dict[str, LoopStatus]
     new_status: dict[str, LoopStatus]
+    # The syntax errors of each side: where a side does not parse, the
+    # comparison covers only what it resolved.
+    unparsed: dict[str, list[Diagnostic]] = field(default_factory=dict)  # "old"/"new" -> LD001s
 
     @property
     def empty(self) -> bool:
@@ -122,7 +125,24 @@ def compare(old: Side, new: Side, *, base: str, head: str,
         flows=_section({flow_id(f): _flow_facts(f, old_loops) for f in old.workspace.flows()},
                        {flow_id(f): _flow_facts(f, new_loops) for f in new.workspace.flows()}),
         loops=loops, new=new_findings, fixed=fixed, old=old.workspace,
-        new_workspace=new.workspace, old_status=old_status, new_status=new_status)
+        new_workspace=new.workspace, old_status=old_status, new_status=new_status,
+        unparsed={side: errors for side, errors in
+                  (("old", _syntax_errors(old)), ("new", _syntax_errors(new))) if errors})
+
+
+def _syntax_errors(side: Side) -> list[Diagnostic]:
+    return [d for d in side.findings if d.code == "LD001"]
+
+
+def partial_sentences(diff: Diff) -> list[str]:
+    """Which side does not parse, in words: the comparison is partial there."""
+    names = {"old": diff.base, "new": diff.head}
+    out = []
+    for side, errors in diff.unparsed.items():
+        count = f"{len(errors)} syntax error{'s' if len(errors) != 1 else ''}"
+        out.append(f"{names[side]} does not parse ({count}): the comparison covers only "
+                   "what it resolved")
+    return out
 
 
 # --- facts and their changes ----------------------------------------------------------

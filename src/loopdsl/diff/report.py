@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from loopdsl.diff import Changed, Diff, Section
+from loopdsl.diff import Changed, Diff, Section, partial_sentences
 from loopdsl.loops import LoopStatus
 from loopdsl.model import Diagnostic, Severity
 from loopdsl.printable import json_safe, plain, printable
@@ -164,6 +164,10 @@ def to_text(diff: Diff) -> str:
     from loopdsl.report.text import clean
 
     out = [clean(f"{diff.base} → {diff.head}: {summary_line(diff)}")]
+    for sentence, errors in zip(partial_sentences(diff), diff.unparsed.values(), strict=True):
+        out.append(clean(f"warning: {sentence}:"))
+        out += [clean(f"  {d.span.file}:{d.span.line}:{d.span.column}: {d.message}")
+                for d in errors]
     for attr, word in _KINDS:
         section: Section = getattr(diff, attr)
         if not section:
@@ -209,6 +213,10 @@ def to_markdown(diff: Diff, mermaid: str) -> str:
     # inside a code span, where an entity would show as written.
     out = ["## loopdsl: what this change does to the design", "",
            f"**{cell(summary_line(diff))}** ({cell(diff.base)} → {cell(diff.head)})"]
+    for sentence, errors in zip(partial_sentences(diff), diff.unparsed.values(), strict=True):
+        out += ["", f"> **Warning:** {cell(sentence)}:"]
+        out += [f"> - {cell(d.span.file)}:{d.span.line}:{d.span.column}: {cell(d.message)}"
+                for d in errors]
     for attr, word in _KINDS:
         section: Section = getattr(diff, attr)
         rows = [(f"{word} `{i}`", "added", "") for i in section.added]

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from loopdsl.diagnostics import did_you_mean
 from loopdsl.drift import SPECIAL, CodeEdge, CodeGraph, CodeNode, from_json
 
 
@@ -38,17 +39,29 @@ def load_object(spec: str) -> Any:
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise SourceError(f"'{spec}' is not MODULE:ATTR (for example app.graph:graph)")
+    if module_name.endswith(".py") or "/" in module_name or "\\" in module_name:
+        dotted = module_name.removesuffix(".py").replace("\\", "/").strip("/").replace("/", ".")
+        raise SourceError(f"'{module_name}' is a file; name its module: {dotted}:{attr}")
     cwd = str(Path.cwd())
     if cwd not in sys.path:
         sys.path.insert(0, cwd)
     try:
         obj: Any = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name is not None and module_name.startswith(e.name):  # the app, not a dependency
+            raise SourceError(f"cannot import '{module_name}': no module '{e.name}' in the "
+                              f"current directory ({cwd}) or on the import path; run from the "
+                              "folder that holds it, or add that folder to PYTHONPATH"
+                              ) from None
+        raise SourceError(f"cannot import '{module_name}': ModuleNotFoundError: {e}") from None
     except Exception as e:  # the user's code: whatever it raises is reported
         raise SourceError(f"cannot import '{module_name}': {type(e).__name__}: "
                           f"{str(e).splitlines()[0] if str(e) else ''}".rstrip(": ")) from None
     for part in attr.split("."):
         if not hasattr(obj, part):
-            raise SourceError(f"'{module_name}' has no attribute '{attr}'")
+            hint = did_you_mean(part, {n for n in dir(obj) if not n.startswith("_")})
+            raise SourceError(f"'{module_name}' has no attribute '{attr}'"
+                              + (f"; {hint}" if hint else ""))
         obj = getattr(obj, part)
     return obj
 

@@ -17,8 +17,12 @@ from loopdsl.diagnostics import structural
 from loopdsl.linter.registry import Registry
 from loopdsl.model import Diagnostic, Span, Workspace
 
-_DIRECTIVE = re.compile(r"#\s*loopdsl:\s*(ignore-file|ignore)(?:\s*\[([^\]]*)\]|(?![\w\[-]))",
+# Where a directive starts, and what a well-formed one is: a verb, then a
+# list of codes in brackets, or nothing more (a bare `ignore`).
+_START = re.compile(r"#\s*loopdsl:", re.IGNORECASE)
+_DIRECTIVE = re.compile(r"#\s*loopdsl:\s*(ignore-file|ignore)(?:\s*\[([^\]]*)\]|\s*(?=$|#))",
                         re.IGNORECASE)
+_VERB = re.compile(r"\s*([\w-]*)\s*(.*)", re.DOTALL)
 _NEVER = "LD001"  # a file that does not parse fails the run, whatever it says
 
 
@@ -43,9 +47,18 @@ def apply_suppressions(workspace: Workspace, findings: list[Diagnostic],
     on_line: dict[tuple[str, int], list[_Directive]] = {}
     on_file: dict[str, list[_Directive]] = {}
     every: list[_Directive] = []
+    malformed: list[Diagnostic] = []
     for f in workspace.files:
         for comment in f.comments:
-            m = _DIRECTIVE.search(comment.text)
+            m = None
+            for start in _START.finditer(comment.text):
+                m = _DIRECTIVE.match(comment.text, start.start())
+                if m:
+                    break
+                malformed.append(structural(
+                    "LD007", _what_is_wrong(comment.text[start.end():]), comment.span,
+                    help="write `# loopdsl: ignore[CODE, ...]` for this line, "
+                         "`# loopdsl: ignore-file[CODE, ...]` for the file"))
             if not m:
                 continue
             listed = m.group(2)
@@ -62,7 +75,8 @@ def apply_suppressions(workspace: Workspace, findings: list[Diagnostic],
             else:
                 on_line.setdefault((f.path, comment.span.line), []).append(directive)
     if not every:
-        return findings
+        return findings + malformed if report_unused and registry.enabled("LD007") \
+            else findings
     kept = []
     for d in findings:
         hit = False
@@ -80,7 +94,22 @@ def apply_suppressions(workspace: Workspace, findings: list[Diagnostic],
     if report_unused and registry.enabled("LD007"):
         for directive in every:
             kept.extend(_unused(directive, registry))
+        kept += malformed
     return kept
+
+
+def _what_is_wrong(rest: str) -> str:
+    """Why a comment that starts like a directive (``# loopdsl:``) is none;
+    ``rest`` is what follows ``loopdsl:``."""
+    verb, after = _VERB.match(rest).groups()  # type: ignore[union-attr]
+    if not verb:
+        return "'# loopdsl:' names no directive, so it suppresses nothing"
+    if verb.lower() not in ("ignore", "ignore-file"):
+        return (f"unknown directive '{verb}' (loopdsl knows `ignore` and `ignore-file`), "
+                "so it suppresses nothing")
+    if after.startswith("[") and "]" not in after:
+        return f"the list after '{verb}' has no closing ']', so it suppresses nothing"
+    return f"the codes after '{verb}' must be in brackets, `{verb}[...]`, so it suppresses nothing"
 
 
 def _unused(directive: _Directive, registry: Registry) -> list[Diagnostic]:

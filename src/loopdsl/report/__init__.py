@@ -33,6 +33,7 @@ class ReportOptions:
     annotate: bool = False  # text: add GitHub annotations (the run is inside GitHub Actions)
     cwd: Path = Path(".")  # what the findings' file names are relative to
     repo_root: Path = Path(".")  # what SARIF and annotation paths are relative to
+    notes: tuple[str, ...] = ()  # text: said once before the summary (rules skipped, ...)
 
 
 def repo_path(file: str, options: ReportOptions) -> str:

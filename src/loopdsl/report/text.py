@@ -48,6 +48,7 @@ def format_text(diagnostics: list[Diagnostic], registry: Registry,
 
         out.append(annotation_lines(diagnostics, options))
     if not options.quiet:
+        out += [f"note: {clean(note)}\n" for note in options.notes]
         out.append(summary(diagnostics, options.files, options.baselined) + "\n")
     return "\n".join(x for x in out if x)
 

@@ -229,13 +229,15 @@ class _Session:
     def on_error(self, e: UnexpectedInput) -> bool:
         """Record the problem and repair the input; True lets lark go on."""
         if isinstance(e, UnexpectedCharacters):
+            pos, line, column = e.pos_in_stream or 0, e.line, e.column
+            message, help, length = unexpected_character(self.text, pos)
+            tok = Token("ERROR", self.text[pos : pos + length], start_pos=pos, line=line,
+                        column=column, end_line=line, end_column=column + length)
             if not self._is_cascade(e.line):
-                pos, line, column = e.pos_in_stream or 0, e.line, e.column
-                message, help, length = unexpected_character(self.text, pos)
-                tok = Token("ERROR", self.text[pos : pos + length], start_pos=pos, line=line,
-                            column=column, end_line=line, end_column=column + length)
                 self.problem(message, tok, help)
-            return True  # lark skips the character
+            if message == "unterminated string":
+                self._close_string(e, tok)
+            return True  # lark skips the character, unless the repair moved on
         if not isinstance(e, UnexpectedToken) or e.interactive_parser is None:
             return False
         ip = e.interactive_parser
@@ -263,6 +265,23 @@ class _Session:
                     ip.feed_token(e.token)
                     return True
         return True  # drop the offending token
+
+    def _close_string(self, e: UnexpectedCharacters, tok: Token) -> None:
+        """Read an unterminated string as a string that ends with its line, so
+        that the next line parses as written: one mistake, one finding."""
+        ip = getattr(e, "interactive_parser", None)
+        if ip is None:
+            return
+        # A comment after the text, and then a brace that ends what is left,
+        # most likely end the statement, not the text (`system s "Support {  #
+        # ...`): the string stops before them.
+        rest = re.split(r"\s#", str(tok), maxsplit=1)[0].rstrip()
+        if rest.endswith(("{", "}")) and len(rest) > 1:
+            rest = rest[:-1].rstrip()
+        string = Token.new_borrow_pos("STRING", '""', tok)
+        if _can_feed(ip, [string]):
+            ip.feed_token(string)
+        ip.lexer_thread.state.line_ctr.feed(rest)  # on from the end of the text
 
     def _reserved_as_name(self, tok: Token, expected: set[str], ip: Any) -> bool:
         """`model system`: a reserved word where a name belongs, on the line of

@@ -20,15 +20,15 @@ def check(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tup
     PATHS are files or folders (folders are searched for *.loop files, hidden
     folders skipped); the default is the current directory. Exit code 0 when
     nothing at or above --fail-on is found, 1 when something is, 2 when the
-    run itself fails.
+    run itself fails (a path holding no .loop file among them).
     """
     from loopdsl.app.workspace import check as check_runs
     from loopdsl.app.workspace import runs
-    from loopdsl.cli.output import finish, skipped, warn
+    from loopdsl.cli.output import finish, skipped
 
-    checked = check_runs(runs(paths, config_file, fail_on=fail_on), select, ignore)
+    checked = check_runs(runs(paths, config_file, fail_on=fail_on), select, ignore,
+                         required=True)
     skipped(checked)
-    if not checked.workspace.files and not quiet:
-        warn("no .loop files found")
     finish(checked, checked.findings, fmt=fmt, baseline_file=baseline_file,
-           write_baseline=write_baseline, no_color=no_color, quiet=quiet)
+           write_baseline=write_baseline, no_color=no_color, quiet=quiet,
+           notes=checked.notes())
