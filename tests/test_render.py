@@ -333,3 +333,18 @@ def test_large_designs_bound_dot_s_layout_passes():
     large = to_dot(loads(shape("big", 200, [(i, i + 1) for i in range(199)])))
     assert "nslimit" not in small and "mclimit" not in small
     assert "mclimit=0.1 nslimit=1 nslimit1=1" in large
+
+
+def test_a_loop_keeps_its_colour_in_every_diagram():
+    """The overview, a loop's own diagram (`render --loop`, the review's) and
+    Mermaid give each loop one colour."""
+    from loopdsl.render.view import build_view
+
+    ws = example_workspace(EXAMPLES / "recommender")
+    loops = ws.loops()
+    assert len(loops) >= 2
+    overview = {name: color for name, color, _ in build_view(ws).loops}
+    for lp in loops:
+        (row,) = build_view(ws, loop=f"{lp.system}.{lp.id}").loops
+        assert overview[row[0]] == row[1], lp.id
+        assert row[1] in to_mermaid(ws, loop=f"{lp.system}.{lp.id}")

@@ -159,7 +159,9 @@ def build_view(workspace: Workspace, *, loop: str | None = None,
         if members:
             clusters.append(ViewCluster(f"c{len(clusters)}", s.label, members))
 
-    position = {(lp.system, lp.id): i for i, lp in enumerate(all_loops)}
+    # A loop's colour (and class) follows from its place among all the
+    # workspace's loops: the same in the overview, its own diagram and `--loop`.
+    position = {(lp.system, lp.id): i for i, lp in enumerate(workspace.loops())}
     colors = {key: LOOP_COLORS[i % len(LOOP_COLORS)] for key, i in position.items()}
     holders: dict[tuple[str, str], list[Loop]] = {}
     for lp in all_loops:
