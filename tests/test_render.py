@@ -50,14 +50,19 @@ def test_golden_diagrams(folder, render, suffix):
 def test_what_the_picture_says():
     ws = example_workspace(EXAMPLES / "coding-agent")
     dot = to_dot(ws)
-    assert re.search(r'n3 \[label="Planner and coder\\nplanner «model»".*shape=box', dot)
+    assert re.search(r'"coding_agent.planner" \[label="Planner and coder\\nplanner «model»"'
+                     r'.*shape=box', dot)
     assert "shape=hexagon" in dot and "shape=note" in dot and "shape=component" in dot
     # flows leaving feedback are dashed, the others not
-    assert re.search(r"n8 -> n2 \[[^]]*style=dashed", dot)
-    assert not re.search(r"n3 -> n4 \[[^]]*style=dashed", dot)
+    assert re.search(r'"coding_agent.review" -> "coding_agent.lessons" \[[^]]*style=dashed',
+                     dot)
+    assert not re.search(r'"coding_agent.planner" -> "coding_agent.shell" \[[^]]*style=dashed',
+                         dot)
     # each loop has its colour, named in the legend
-    act = re.search(r'n3 -> n4 \[[^]]*color="(#[0-9A-F]{6})"', dot).group(1)
-    learn = re.search(r'n3 -> n7 \[[^]]*color="(#[0-9A-F]{6})"', dot).group(1)
+    act = re.search(r'"coding_agent.planner" -> "coding_agent.shell" \[[^]]*'
+                    r'color="(#[0-9A-F]{6})"', dot).group(1)
+    learn = re.search(r'"coding_agent.planner" -> "coding_agent.pull_request" \[[^]]*'
+                      r'color="(#[0-9A-F]{6})"', dot).group(1)
     assert act != learn
     assert f'<font color="{act}">' in dot and "loop Act until the tests pass (act)" in dot
     mermaid = to_mermaid(ws)
@@ -96,7 +101,7 @@ def test_findings_are_outlined_with_messages_as_tooltips():
                ' loop l { c -> m }\n}')
     findings = lint(ws)
     dot = to_dot(ws, findings=findings)
-    ui = re.search(r"n2 \[[^]]*\]", dot).group(0)
+    ui = re.search(r'"s.ui" \[[^]]*\]', dot).group(0)
     assert 'color="#C62828"' in ui and "penwidth=3" in ui and "LD102" in ui  # tooltip
     assert "(has findings)" in dot  # loop l is not closed: its legend entry says so
     assert "outlined: has a finding of severity error" in dot  # a key for the colours
@@ -124,7 +129,7 @@ def test_custom_kind_shape_and_colour_with_unsafe_values_ignored():
                'kind evil: model { shape: "box]; x [label=pwned", color: "red\\"; x" }\n'
                'system s { store db\n evil m\n db -> m }')
     dot = to_dot(ws)
-    assert re.search(r'n0 \[[^]]*fillcolor="#336699"[^]]*shape=cylinder', dot)
+    assert re.search(r'"s.db" \[[^]]*fillcolor="#336699"[^]]*shape=cylinder', dot)
     assert "pwned" not in dot and 'red"' not in dot
 
 
@@ -348,3 +353,17 @@ def test_a_loop_keeps_its_colour_in_every_diagram():
         (row,) = build_view(ws, loop=f"{lp.system}.{lp.id}").loops
         assert overview[row[0]] == row[1], lp.id
         assert row[1] in to_mermaid(ws, loop=f"{lp.system}.{lp.id}")
+
+
+def test_svg_titles_name_the_nodes_and_flows():
+    """What a screen reader, or anyone reading the SVG, is told of each shape."""
+    from loopdsl.render.dot import to_image
+
+    ws = loads('system s { owner: "x"\n context c\n model m\n interface ui\n feedback f\n'
+               ' loop l { c -> m -> ui -> f -> c }\n m -> p.kb }\n'
+               'system p { owner: "x"\n context kb }')
+    svg = to_image(to_dot(ws), "svg").decode()
+    titles = re.findall(r"<title>([^<]*)</title>", svg)
+    assert {"s.c", "s.m", "s.ui", "s.f", "p.kb"} <= set(titles)
+    assert {"c → m", "m → ui", "ui → f", "f → c", "s.m → p.kb"} <= set(titles)
+    assert not [t for t in titles if re.fullmatch(r"n\d+(&#45;&gt;n\d+)?", t)]

@@ -1,14 +1,18 @@
 """Graphviz: the view as DOT (built with the ``graphviz`` package), and
 SVG/PNG/PDF through the ``dot`` program.
 
-Node ids are synthetic (``n0``, ``n1``, ...); every user string is a quoted
-label with backslashes escaped and ``<...>`` never read as an HTML label.
+Nodes are named by their qualified ids (``"support.drafter"``: ids are
+letters, digits and ``_``, so the quotes need no escaping), which is what an
+SVG's ``<title>`` then says to a screen reader; a flow's title is rewritten
+to ``drafter → console``. Every user string is a quoted label with
+backslashes escaped and ``<...>`` never read as an HTML label.
 """
 
 from __future__ import annotations
 
 import functools
 import html
+import re
 import shutil
 import subprocess
 
@@ -80,18 +84,19 @@ def to_dot(workspace: Workspace, *, loop: str | None = None,
         # the drawing (1,000 nodes: 15 s); bounded, they take under a second.
         g.attr("graph", nslimit="1", nslimit1="1", mclimit="0.1")
     several = len(view.clusters) > 1
+    names = {vn.id: f'"{vn.node.qualified_id}"' for c in view.clusters for vn in c.nodes}
     for cluster in view.clusters:
         if several:
             with g.subgraph(name=f"cluster_{cluster.id}") as sub:
                 sub.attr(label=text(cluster.label), style="rounded,dashed", color="#9E9E9E",
                          fontname="Helvetica", fontsize="13")
                 for vn in cluster.nodes:
-                    _node(sub, vn, links)
+                    _node(sub, vn, names[vn.id], links)
         else:
             for vn in cluster.nodes:
-                _node(g, vn, links)
+                _node(g, vn, names[vn.id], links)
     for vf in view.flows:
-        _flow(g, vf)
+        _flow(g, vf, names[vf.source], names[vf.target])
     if legend:
         _legend(g, view)
     source: str = g.source
@@ -115,7 +120,7 @@ def _style(items: tuple[tuple[str, str], ...]) -> str:
     return " ".join(f"{quote(k)}={quote(v)}" for k, v in items)
 
 
-def _node(g: graphviz.Digraph, vn: ViewNode, links: bool) -> None:
+def _node(g: graphviz.Digraph, vn: ViewNode, name: str, links: bool) -> None:
     node = vn.node
     second = f"«{node.kind}»" if node.label == node.id else f"{node.id} «{node.kind}»"
     style = {"shape": vn.shape, "fillcolor": vn.fill, "color": vn.border}
@@ -127,12 +132,12 @@ def _node(g: graphviz.Digraph, vn: ViewNode, links: bool) -> None:
         style |= {"color": SEVERITY_COLORS[vn.severity], "penwidth": "3"}
         tooltip = "\n".join([tooltip, *vn.messages])
     label = text(f"{node.label}\n{second}")
-    # As g.node() writes it; view ids (n0, n1, ...) need no quoting.
+    # As g.node() writes it; the name is quoted already.
     url = text(f"#node-{node.qualified_id}") if links else None
-    g.body.append(f"\t{vn.id}{_attr_list(label, style, text(tooltip), url)}\n")
+    g.body.append(f"\t{name}{_attr_list(label, style, text(tooltip), url)}\n")
 
 
-def _flow(g: graphviz.Digraph, vf: ViewFlow) -> None:
+def _flow(g: graphviz.Digraph, vf: ViewFlow, source: str, target: str) -> None:
     style = {"color": ":".join(vf.colors) if vf.colors else "#616161"}
     if vf.colors:
         style["penwidth"] = "1.8"
@@ -148,8 +153,8 @@ def _flow(g: graphviz.Digraph, vf: ViewFlow) -> None:
                   "fontcolor": SEVERITY_COLORS[vf.severity]}
         tooltip = "\n".join(vf.messages)
     label = text(vf.flow.label) if vf.flow.label else None
-    # As g.edge() writes it; view ids need no quoting and have no port syntax.
-    g.body.append(f"\t{vf.source} -> {vf.target}{_attr_list(label, style, text(tooltip))}\n")
+    # As g.edge() writes it; the names are quoted, so no port syntax is read.
+    g.body.append(f"\t{source} -> {target}{_attr_list(label, style, text(tooltip))}\n")
 
 
 def _legend(g: graphviz.Digraph, view: View) -> None:
@@ -189,7 +194,21 @@ def to_image(dot_source: str, fmt: str) -> bytes:
         why = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GraphvizFailed(f"Graphviz's dot could not draw the diagram: "
                              f"{why[0] if why else f'exit code {proc.returncode}'}")
-    return proc.stdout
+    return readable_titles(proc.stdout) if fmt == "svg" else proc.stdout
+
+
+_EDGE_TITLE = re.compile(rb"<title>([^<.]+)\.([^<]+?)&#45;&gt;([^<.]+)\.([^<]+?)</title>")
+
+
+def readable_titles(svg: bytes) -> bytes:
+    """Each flow's ``<title>`` as people read it: ``drafter → console`` inside
+    a system, ``support.drafter → platform.kb`` across two."""
+    def title(m: re.Match[bytes]) -> bytes:
+        s1, n1, s2, n2 = m.groups()
+        said = (n1 + " → ".encode() + n2) if s1 == s2 else (
+            s1 + b"." + n1 + " → ".encode() + s2 + b"." + n2)
+        return b"<title>" + said + b"</title>"
+    return _EDGE_TITLE.sub(title, svg)
 
 
 def to_svgs(dot_sources: list[str]) -> list[str]:
