@@ -251,6 +251,12 @@ def test_mermaid_accepts_every_example_and_hostile_labels():
     cases.append(("hostile", to_mermaid(hostile_workspace())))
     cases.append(("one loop, no legend", to_mermaid(example_workspace(EXAMPLES / "coding-agent"),
                                                     loop="act", legend=False)))
+    findings_ws = loads('system s { owner: "x"\n context c\n model m\n interface ui\n'
+                        ' feedback f\n c -> m -> ui\n loop l { c -> m }\n}')
+    from loopdsl import lint
+
+    cases.append(("findings of every severity", to_mermaid(findings_ws,
+                                                           findings=lint(findings_ws))))
     cases.append(("control: broken on purpose", "flowchart LR\n  a --> end\n"))
     results = mermaid_results(cases)
     assert not results["control: broken on purpose"]["ok"]  # the check can fail
@@ -367,3 +373,26 @@ def test_svg_titles_name_the_nodes_and_flows():
     assert {"s.c", "s.m", "s.ui", "s.f", "p.kb"} <= set(titles)
     assert {"c → m", "m → ui", "ui → f", "f → c", "s.m → p.kb"} <= set(titles)
     assert not [t for t in titles if re.fullmatch(r"n\d+(&#45;&gt;n\d+)?", t)]
+
+
+def test_legends_key_every_severity_they_show_in_a_stable_order():
+    from loopdsl import lint
+
+    # A warning sits only on a loop (LD202: over budget), an error on a node
+    # (LD102: an interface whose outcomes nobody observes), nothing at info.
+    ws = loads('system s { owner: "x"\n context c\n model m { latency_ms: 100 }\n'
+               ' interface ui\n interface x\n feedback f\n m -> x\n'
+               ' loop l { budget_ms: 10  c -> m -> ui -> f -> c }\n}')
+    findings = [d for d in lint(ws) if d.code in ("LD102", "LD202")]
+    assert {d.code for d in findings} == {"LD102", "LD202"}
+    severities = {d.severity.value for d in findings}
+    dot, mermaid = to_dot(ws, findings=findings), to_mermaid(ws, findings=findings)
+    for sev in severities:
+        assert f"has a finding of severity {sev}" in dot, sev
+        assert f"has a finding of severity {sev}" in mermaid, sev
+    # Mermaid keeps the rows in order: roles, loops, the way back, severities.
+    chain = re.findall(r"^    (legend_\w+) ~~~ (legend_\w+)$", mermaid, re.M)
+    order = [chain[0][0]] + [b for _, b in chain]
+    assert order[:4] == ["legend_context", "legend_model", "legend_interface", "legend_feedback"]
+    assert order.index("legend_back") < min(order.index(f"legend_{s}") for s in severities)
+    assert to_mermaid(ws, findings=findings) == mermaid  # the same bytes again

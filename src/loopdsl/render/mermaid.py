@@ -8,10 +8,11 @@ entity codes, so no label can end a block, start a comment, smuggle in a
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 
-from loopdsl.model import Diagnostic, Role, Workspace
+from loopdsl.model import Diagnostic, Role, Severity, Workspace
 from loopdsl.printable import printable
 from loopdsl.render.view import (
     ROLE_MEANINGS,
@@ -92,7 +93,7 @@ def to_mermaid(workspace: Workspace, *, loop: str | None = None,
             link_styles.append(f"  linkStyle {i} stroke:{vf.colors[0]},stroke-width:2px")
     out += link_styles
     if legend:
-        out += _legend(view.roles, view.loops)
+        out += _legend(view.roles, view.loops, view.severities)
     for role in Role:
         style = ROLE_STYLES[role]
         out.append(f"  classDef {role.value} fill:{style.fill},stroke:{style.border}")
@@ -111,19 +112,32 @@ def _node(vn: ViewNode) -> str:
     return f"{vn.id}{open_}{label}{close}:::{css}"
 
 
-def _legend(roles: list[Role], loops: list[tuple[str, str, str]]) -> list[str]:
+def _legend(roles: list[Role], loops: list[tuple[str, str, str]],
+            severities: list[Severity]) -> list[str]:
+    """The legend's rows, in this order: roles, loops, the way back, the
+    severity colours the diagram shows; chained by invisible links, so that
+    Mermaid lays them out top to bottom in that order."""
     out = ['  subgraph legend["Legend"]', "    direction TB"]
+    rows = []
     for role in roles or list(Role):
         open_, close = _SHAPES[role]
+        rows.append(f"legend_{role.value}")
         out.append(f"    legend_{role.value}{open_}{role.value}: {ROLE_MEANINGS[role]}"
                    f"{close}:::{role.value}")
     for i, (name, color, alarm) in enumerate(loops):
         # The loop keeps its own colour; findings show in the text colour.
         note = " (has findings)" if alarm else ""
+        rows.append(f"legend_loop{i}")
         out.append(f'    legend_loop{i}["━━▶ ╌╌▶ loop {text(name)}{note}"]')
         out.append(f"    style legend_loop{i} fill:#FFFFFF,stroke:{color},stroke-width:2px"
                    + (f",color:{alarm}" if alarm else ""))
+    rows.append("legend_back")
     out.append('    legend_back["╌╌▶ dashed: the way back from feedback"]')
     out.append("    style legend_back fill:#FFFFFF,stroke:#BDBDBD")
+    for sev in severities:
+        rows.append(f"legend_{sev.value}")
+        out.append(f'    legend_{sev.value}["outlined: has a finding of severity {sev.value}"]'
+                   f":::finding_{sev.value}")
+    out += [f"    {a} ~~~ {b}" for a, b in itertools.pairwise(rows)]
     out.append("  end")
     return out

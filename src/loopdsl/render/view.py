@@ -183,6 +183,7 @@ def build_view(workspace: Workspace, *, loop: str | None = None,
         view_flows.append(vf)
 
     loop_rows = []
+    loop_severities: set[Severity] = set()
     for lp in all_loops:
         worst: Severity | None = None
         for d in by_element.get(f"loop:{lp.system}.{lp.id}", []):
@@ -195,9 +196,13 @@ def build_view(workspace: Workspace, *, loop: str | None = None,
             name += f" · budget {plain(budget)} ms"
         loop_rows.append((name, colors[(lp.system, lp.id)],
                           SEVERITY_COLORS[worst] if worst else ""))
+        if worst is not None:
+            loop_severities.add(worst)
     present = {n.node.role for c in clusters for n in c.nodes if n.node.role}
+    # Every severity colour the diagram shows gets a key: on nodes, on flows,
+    # and on the loops' rows in the legend.
     marked = sorted({x.severity for c in clusters for x in c.nodes if x.severity}
-                    | {f.severity for f in view_flows if f.severity},
+                    | {f.severity for f in view_flows if f.severity} | loop_severities,
                     key=lambda sev: -sev.rank)
     return View(title, clusters, view_flows, loop_rows, [r for r in Role if r in present],
                 marked)
