@@ -287,7 +287,10 @@ def test_the_diagram_pans_zooms_fits_and_highlights_a_loop_in_chromium(
     html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "",
                   review_page.read_text())
     review_page.write_text(html.replace("</body>", VIEWER_CHECK + "</body>"))
-    dom = headless(review_page.as_uri(), tmp_path / "p2", 1000)
+    # A window where the diagram, at the page's width, reads as it is: it opens
+    # unzoomed (a narrower one opens it zoomed in, see the test below).
+    dom = browse(review_page.as_uri(), tmp_path / "p2", "--window-size=1280,1000",
+                 "--virtual-time-budget=1000", "--dump-dom")
     m = re.search(r"<pre>RESULT:(.*?):END</pre>", dom, re.S)
     assert m, dom[-500:]
     out = json.loads(html_unescape(m.group(1)))
@@ -316,3 +319,49 @@ def test_screenshots_of_the_review_page(review_page: Path, tmp_path: Path) -> No
     assert re.search(r'<svg[^>]*data-loopdsl-view="2.2,-500,-300"', dom)
     assert re.search(r'<g id="edge\d+" class="edge[^"]*loop-1[^"]*" style="opacity: 1', dom)
     assert re.search(r'<g id="edge\d+" class="edge" style="opacity: 0.15', dom)
+
+
+READABLE_CHECK = """<script>
+window.addEventListener("load", function () {
+  var out = {};
+  var texts = function () {
+    return Array.prototype.map.call(document.querySelectorAll("#diagram g.node text"),
+      function (t) { return t.getBoundingClientRect().height; }); };
+  out.opened = document.querySelector("#diagram svg").getAttribute("data-loopdsl-view");
+  out.smallest = Math.min.apply(null, texts());
+  out.box = document.getElementById("diagram").getBoundingClientRect().height;
+  document.getElementById("fit").click();
+  out.fitted = document.querySelector("#diagram svg").getAttribute("data-loopdsl-view");
+  out.fittedSmallest = Math.min.apply(null, texts());
+  var pre = document.createElement("pre");
+  pre.textContent = "RESULT:" + JSON.stringify(out) + ":END";
+  document.body.appendChild(pre);
+});
+</script>
+"""
+
+
+@pytest.mark.slow
+def test_a_wide_diagram_opens_at_a_readable_size_in_chromium(tmp_path: Path) -> None:
+    # Twelve pipelines side by side: wide whichever way they are drawn.
+    lines = ['system grid "A grid of pipelines" {', '  owner: "x"']
+    for i in range(12):
+        steps = [f"c{i}", *(f"m{i}_{j}" for j in range(8)), f"u{i}", f"f{i}"]
+        lines += [f"  context c{i}", *(f"  model m{i}_{j}" for j in range(8)),
+                  f"  interface u{i}", f"  feedback f{i}",
+                  f"  loop l{i} {{ {' -> '.join([*steps, steps[0]])} }}"]
+    (tmp_path / "grid.loop").write_text("\n".join([*lines, "}"]) + "\n")
+    page = tmp_path / "review.html"
+    subprocess.run([loopdsl_executable(), "doc", "grid.loop", "-o", str(page)], cwd=tmp_path,
+                   check=True, capture_output=True, timeout=60)
+    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page.read_text())
+    page.write_text(html.replace("</body>", READABLE_CHECK + "</body>"))
+    dom = browse(page.as_uri(), tmp_path / "p", "--window-size=1280,1000",
+                 "--virtual-time-budget=1000", "--dump-dom")
+    m = re.search(r"<pre>RESULT:(.*?):END</pre>", dom, re.S)
+    assert m, dom[-500:]
+    out = json.loads(html_unescape(m.group(1)))
+    assert float(out["opened"].split(",")[0]) > 1  # zoomed in from the page's width ...
+    assert out["smallest"] >= 9  # ... to where node text reads (px)
+    assert 300 <= out["box"] <= 800 + 20  # a box as tall as the window allows (80%)
+    assert out["fitted"] == "1,0,0" and out["fittedSmallest"] < out["smallest"]  # whole again

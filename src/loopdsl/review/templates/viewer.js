@@ -47,7 +47,33 @@
     if (l && picker) { picker.value = l[1]; }
   }
 
-  function fit() { view = { scale: 1, x: 0, y: 0 }; apply(); remember(); }
+  function fit() { view = { scale: 1, x: 0, y: 0 }; apply(); size(); remember(); }
+
+  // A wide design shrunk to the page's width has text too small to read; it
+  // opens at the smallest scale Graphviz's 11 pt text reads at (about 10 px)
+  // instead, in a box as tall as the screen allows; Fit shows it whole.
+  var READABLE = 0.7;
+
+  // The svg's size as the page lays it out, before the view's transform.
+  function laid(s) {
+    var r = s.getBoundingClientRect();
+    return { width: r.width / view.scale, height: r.height / view.scale };
+  }
+
+  function readable() {
+    var s = svg();
+    var box = s && s.viewBox && s.viewBox.baseVal;
+    if (!box || !box.width || !laid(s).width) { return 1; }
+    var shown = laid(s).width / (box.width * 4 / 3);  // px per Graphviz px at scale 1
+    return shown < READABLE ? READABLE / shown : 1;
+  }
+
+  function size() {
+    var s = svg(), box = document.getElementById("diagram");
+    if (!s || !box) { return; }
+    box.style.height = view.scale > 1
+      ? Math.min(window.innerHeight * 0.8, laid(s).height * view.scale + 16) + "px" : "";
+  }
 
   function highlight(loop) {
     var s = svg();
@@ -82,6 +108,7 @@
       highlight(picker.value);
     }
     apply();
+    size();
   }
 
   function live() {
@@ -110,7 +137,9 @@
     poll();
   }
 
-  if (/view=|loop=/.test(location.hash)) { recall(); }
+  var recalled = /view=/.test(location.hash);
+  if (recalled || /loop=/.test(location.hash)) { recall(); }
+  if (!recalled) { view.scale = readable(); }
   wire();
   live();
 }());
