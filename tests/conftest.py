@@ -93,6 +93,27 @@ def found(text: str, **config: object) -> list[tuple[str, int]]:
                                                      Config(**config)))
 
 
+# The smallest clean design: one loop of the four roles.
+CLEAN_LOOP = """system s "S" {
+  owner: "x"
+  context c
+  model m
+  interface i
+  feedback f
+  loop l { c -> m -> i -> f -> c }
+}
+"""
+
+
+def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
+    """The one line a failed run printed (exit 2, no traceback)."""
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if not line.startswith("wrote ")]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
 def with_team_rules(folder: Path, rules: dict[str, str], *, config: str = "",
                     design: str | None = None) -> Path:
     """``folder`` with the team's rule files (``rules/NAME``: text), a

@@ -16,36 +16,20 @@ from pathlib import Path
 
 import pytest
 
-from conftest import subprocess_run, with_team_rules
+from conftest import CLEAN_LOOP, one_line_error, subprocess_run, with_team_rules
 
 # Each test runs the real console script (and, for drift, imports LangGraph or
 # Burr) several times: part of CI, not of the quick loop.
 pytestmark = pytest.mark.slow
 
 
-DESIGN = """system s "S" {
-  owner: "x"
-  context c
-  model m
-  interface i
-  feedback f
-  loop l { c -> m -> i -> f -> c }
-}
-"""
+DESIGN = CLEAN_LOOP
 
 
 def cli(*args: str, cwd: Path, timeout: float = 10,
         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The real console script, given 10 s: a hang fails the test quickly."""
     return subprocess_run(*args, cwd=cwd, timeout=timeout, env=env)
-
-
-def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
-    assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
-    lines = [line for line in proc.stderr.splitlines() if not line.startswith("wrote ")]
-    assert len(lines) == 1, proc.stderr
-    return lines[0]
 
 
 # --- 1. an output that is an input --------------------------------------------------------

@@ -17,29 +17,21 @@ from typing import Any
 
 import pytest
 
-from conftest import git, loopdsl_executable, repo_with, start, subprocess_run
+from conftest import (
+    CLEAN_LOOP,
+    git,
+    loopdsl_executable,
+    one_line_error,
+    repo_with,
+    start,
+    subprocess_run,
+)
 from loopdsl import loads
 
 pytestmark = pytest.mark.slow
 
-DESIGN = """system s "S" {
-  owner: "x"
-  context c
-  model m
-  interface i
-  feedback f
-  loop l { c -> m -> i -> f -> c }
-}
-"""
+DESIGN = CLEAN_LOOP
 GRAPH = {"nodes": [{"id": "a"}, {"id": "b"}], "edges": [{"source": "a", "target": "b"}]}
-
-
-def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
-    assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
-    lines = [line for line in proc.stderr.splitlines() if not line.startswith("wrote ")]
-    assert len(lines) == 1, proc.stderr
-    return lines[0]
 
 
 # --- 1. gen never writes through a link out of its folder ------------------------------
