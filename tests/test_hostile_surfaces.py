@@ -348,3 +348,24 @@ def test_gen_check_does_not_depend_on_the_current_folder(tmp_path):
     before = {p: p.read_bytes() for p in (repo / "stubs").rglob("generated.py")}
     assert subprocess_run("gen", "design/d.loop", "-o", "stubs", cwd=repo).returncode == 0
     assert {p: p.read_bytes() for p in (repo / "stubs").rglob("generated.py")} == before
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path):
+    """A 64 KiB file system, to be filled (root mounts a tmpfs, as CI runs)."""
+    where = tmp_path / "tiny"
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)],
+                             capture_output=True, text=True)
+    assert mounted.returncode == 0, f"this test mounts a tmpfs (as root): {mounted.stderr}"
+    yield where
+    subprocess.run(["umount", str(where)], check=True)
+
+
+def test_diff_base_on_a_full_disk_is_a_one_line_error(tmp_path, full_disk):
+    nodes = "\n".join(f"  model m{i} \"{'x' * 60}\"" for i in range(4000))  # ~300 KB
+    repo = repo_with(tmp_path, {"d.loop": f'system s {{\n  owner: "x"\n{nodes}\n}}\n'})
+    env = {**os.environ, "TMPDIR": str(full_disk)}
+    line = one_line_error(subprocess_run("diff", "--base", "HEAD", ".", cwd=repo, env=env))
+    assert "cannot write" in line and "No space left on device" in line
+    assert list(full_disk.iterdir()) == []  # and the temporary folder is gone
