@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from html import unescape as html_unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -269,6 +270,18 @@ window.addEventListener("load", function () {
 """
 
 
+def checked_in_chromium(page: Path, script: str, profile: Path) -> dict[str, Any]:
+    """What a check script added to ``page`` (its CSP removed, so the script may
+    run) reports from a 1280x1000 window: the object it writes as RESULT."""
+    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page.read_text())
+    page.write_text(html.replace("</body>", script + "</body>"))
+    dom = browse(page.as_uri(), profile, "--window-size=1280,1000",
+                 "--virtual-time-budget=1000", "--dump-dom")
+    m = re.search(r"<pre>RESULT:(.*?):END</pre>", dom, re.S)
+    assert m, dom[-500:]
+    return dict(json.loads(html_unescape(m.group(1))))
+
+
 @pytest.fixture
 def review_page(tmp_path: Path) -> Path:
     page = tmp_path / "review.html"
@@ -284,16 +297,9 @@ def test_the_diagram_pans_zooms_fits_and_highlights_a_loop_in_chromium(
     # As written, the page's CSP lets its own script run (by its hash) ...
     assert 'data-wired="1"' in headless(review_page.as_uri(), tmp_path / "p1", 1000)
     # ... and a check script added after it drives the viewer as a user would.
-    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "",
-                  review_page.read_text())
-    review_page.write_text(html.replace("</body>", VIEWER_CHECK + "</body>"))
     # A window where the diagram, at the page's width, reads as it is: it opens
     # unzoomed (a narrower one opens it zoomed in, see the test below).
-    dom = browse(review_page.as_uri(), tmp_path / "p2", "--window-size=1280,1000",
-                 "--virtual-time-budget=1000", "--dump-dom")
-    m = re.search(r"<pre>RESULT:(.*?):END</pre>", dom, re.S)
-    assert m, dom[-500:]
-    out = json.loads(html_unescape(m.group(1)))
+    out = checked_in_chromium(review_page, VIEWER_CHECK, tmp_path / "p2")
     assert out["visible"]  # every node is drawn inside the diagram's box
     px, py = out["point"]  # zoom in around the pointer: it stays where it was
     view = [float(v) for v in out["zoomed"].split(",")]
@@ -354,13 +360,7 @@ def test_a_wide_diagram_opens_at_a_readable_size_in_chromium(tmp_path: Path) -> 
     page = tmp_path / "review.html"
     subprocess.run([loopdsl_executable(), "doc", "grid.loop", "-o", str(page)], cwd=tmp_path,
                    check=True, capture_output=True, timeout=60)
-    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page.read_text())
-    page.write_text(html.replace("</body>", READABLE_CHECK + "</body>"))
-    dom = browse(page.as_uri(), tmp_path / "p", "--window-size=1280,1000",
-                 "--virtual-time-budget=1000", "--dump-dom")
-    m = re.search(r"<pre>RESULT:(.*?):END</pre>", dom, re.S)
-    assert m, dom[-500:]
-    out = json.loads(html_unescape(m.group(1)))
+    out = checked_in_chromium(page, READABLE_CHECK, tmp_path / "p")
     assert float(out["opened"].split(",")[0]) > 1  # zoomed in from the page's width ...
     assert out["smallest"] >= 9  # ... to where node text reads (px)
     assert 300 <= out["box"] <= 800 + 20  # a box as tall as the window allows (80%)

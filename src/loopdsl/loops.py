@@ -43,22 +43,22 @@ class LoopStatus:
                 and self.worst_ms > self.budget_ms)
 
 
-def on_cycle(loop: Loop) -> set[str]:
+def on_cycle(loop: Loop, g: rx.PyDiGraph | None = None) -> set[str]:
     """The nodes of ``loop`` that lie on a cycle of its flows (a self-flow's
-    node included)."""
-    g, _ = loop_graph(loop)
+    node included); ``g``: the loop's graph, when the caller has built it."""
+    g = g if g is not None else loop_graph(loop)[0]
     nodes = {g[i] for c in rx.strongly_connected_components(g) if len(c) > 1 for i in c}
     return nodes | {s for s, t in loop.flows if s == t}
 
 
 def loop_status(loop: Loop, graph: FlowGraph) -> LoopStatus:
     """The facts of one loop of the workspace ``graph`` was built from."""
-    cycling = on_cycle(loop)
+    g, index = loop_graph(loop)
+    cycling = on_cycle(loop, g)
     # The entry: the first node, in the order the loop states its flows, on a cycle.
     entry = next((q for key in loop.flows for q in key if q in cycling), None)
     cycle: tuple[str, ...] = ()
     if entry is not None:
-        g, index = loop_graph(loop)
         cycle = tuple(shortest_cycle(g, index[entry])) or (entry, entry)
     learns = any(graph.nodes[q].role == Role.FEEDBACK for q in cycling if q in graph.nodes)
     node_ids = list(dict.fromkeys(q for key in loop.flows for q in key))
