@@ -220,11 +220,16 @@ def test_burr(tmp_path):
   model step
   interface done
   start -> step -> done
+  loop count { max_iterations: 3  step -> step }
 }
 """
     work = app(tmp_path, BURR_APP, design, name="burr_app")
     proc = drift(work, source="--burr", target="burr_app:app")
-    assert reported(proc) == [] and proc.returncode == 0  # a self-loop is no cycle of two nodes
+    assert reported(proc) == [] and proc.returncode == 0
+    # The retry `step -> step` is compared like any edge: unstated, it is LD304.
+    unstated = design.replace("  loop count { max_iterations: 3  step -> step }\n", "")
+    (work / "design.loop").write_text(unstated)
+    assert reported(drift(work, source="--burr", target="burr_app:app")) == [("LD304", 1)]
     (work / "design.loop").write_text(design.replace("start -> step -> done", "start -> done"))
     assert reported(drift(work, source="--burr", target="burr_app:app")) == [
         ("LD304", 1), ("LD304", 1), ("LD303", 6)]
@@ -245,7 +250,7 @@ def test_import_then_drift_reports_nothing(tmp_path, source, target):
     assert reported(proc) == [], text
     if source == "--langgraph":
         assert 'impl: "check-answer"' in text and "feedback check_answer" in text
-        assert "loop cycle_1" in text
+        assert "loop draft {" in text  # named after its entry
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -253,7 +258,7 @@ def test_import_then_drift_reports_nothing(tmp_path, source, target):
     (["drift", "design.loop", "--langgraph", "agent_app:nothing"], "has no attribute"),
     (["drift", "design.loop", "--langgraph", "agent_app:State"], "is not a LangGraph graph"),
     (["drift", "design.loop", "--burr", "agent_app:graph"], "is not a Burr Application"),
-    (["drift", "design.loop"], "exactly one of --langgraph, --burr or --graph-json"),
+    (["drift", "design.loop"], "exactly one of --app, --langgraph, --burr"),
     (["drift", "design.loop", "--graph-json", "design.loop"], "not a JSON graph"),
     (["drift", "design.loop", "--langgraph", "agent_app"], "is not MODULE:ATTR"),
     (["drift", "design.loop", "--system", "nope", "--langgraph", "agent_app:graph"],
@@ -290,17 +295,17 @@ LANGGRAPH_EDITS = {
                         '"interface"}})\n', ""),
                        ('builder.add_edge("draft", "respond")\nbuilder.add_edge("respond", '
                         '"rate")', 'builder.add_edge("draft", "rate")'),
-                       [("LD301", 10), ("LD304", 4)]),  # flows to it are not compared
+                       [("LD301", 10), ("LD304", 4), ("LD306", 4)]),  # flows to it are not compared
     "an edge added": (('builder.add_edge("respond", "rate")',
                        'builder.add_edge("respond", "rate")\nbuilder.add_edge("retrieve", '
-                       '"respond")'), None, [("LD304", 4)]),
+                       '"respond")'), None, [("LD304", 4), ("LD306", 4)]),
     "a router's Literal dropped": (('def retry(state: State) -> Literal["retrieve", "__end__"]:',
                                     "def retry(state: State):"), None,
                                    [("LD305", 11)]),  # its flows: not also LD303
     "a retry cycle added": (('builder.add_edge("draft", "respond")',
                              'builder.add_edge("draft", "respond")\n'
                              'builder.add_edge("draft", "retrieve")'), None,
-                            [("LD304", 4)]),
+                            [("LD304", 4), ("LD306", 4)]),  # and merges into the loop
 }
 
 

@@ -153,9 +153,9 @@ def test_unknown_keys_and_codes_are_clear_errors(run, write, setting, word):
 
 def test_unknown_selector_on_the_command_line(run, write):
     write("d.loop", design())
-    result = run("check", "--select", "LD9", "d.loop")
+    result = run("check", "--select", "LD19", "d.loop")
     assert result.exit_code == 2
-    assert "unknown rule code or name 'LD9'; did you mean 'LD109'?" in result.stderr
+    assert "unknown rule code or name 'LD19'; did you mean 'LD109'?" in result.stderr
 
 
 def test_ld001_cannot_be_switched_off(run, write):

@@ -119,6 +119,7 @@ TYPED: dict[str, Typed] = {
     "tags": Typed("a list of strings", _is_string_list),
     # what `loopdsl drift` maps a node to
     "impl": Typed("a string", _string),
+    "entry": Typed("a list of node ids", _is_string_list),
     "external": Typed("a boolean", lambda v: isinstance(v, bool)),
 }
 

@@ -116,7 +116,7 @@ def cli(ctx: click.Context) -> None:
     .loop files; check them for broken loops (check, rules, explain), keep them
     tidy (fmt), draw them (render), write design reviews (doc, serve), generate
     stub code (gen), compare two versions (diff) or the design with the app's
-    code (drift, import), and export the typed model (export, schema); `lsp`
+    code (drift, import, graph), and export the typed model (export, schema); `lsp`
     serves editors. Exit codes: 0 fine, 1 findings (or changes for
     fmt --check), 2 the run itself failed. Run `loopdsl COMMAND --help` for a
     command's options; docs/commands.md describes every command.
@@ -129,7 +129,7 @@ def cli(ctx: click.Context) -> None:
 
 for command in (check.check, fmt.fmt, rules.rules, rules.explain, render.render, render.doc,
                 serve.serve, gen.gen, project.export, project.schema, project.init,
-                diff.diff, drift.drift, drift.import_, serve.lsp):
+                diff.diff, drift.drift, drift.import_, drift.graph, serve.lsp):
     cli.add_command(command)
 
 

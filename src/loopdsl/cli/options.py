@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -58,21 +59,49 @@ findings_options = options(
     click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line."),
 )
 
-# Where `drift` and `import` read the app's graph.
-source_options = options(
-    click.option("--langgraph", "langgraph", metavar="MODULE:ATTR",
-                 help="A LangGraph graph (compiled, or a StateGraph to compile) in your code, "
-                      "e.g. app.graph:graph; the module is imported from the current "
-                      "directory, so its code runs (pip install 'loopdsl[langgraph]')."),
-    click.option("--burr", "burr", metavar="MODULE:ATTR",
-                 help="A Burr Application in your code, e.g. app.main:app (imported, so its "
-                      "code runs; pip install 'loopdsl[burr]')."),
-    click.option("--graph-json", "graph_json", type=click.Path(path_type=Path, dir_okay=False),
-                 help="What LangGraph's graph.get_graph().to_json() wrote to a file: nothing "
-                      "of your code runs, so CI needs no import of the app."),
-    click.option("--system", "system_id", metavar="ID",
-                 help="The design's system to compare (required when DESIGN has several)."),
+# Where `drift`, `import` and `graph` read the app's graph: --app, a
+# framework's own option (the same, with its type checked), or --graph-json.
+_FRAMEWORK_OPTIONS = (
+    ("langgraph", "LangGraph: a StateGraph or its compiled graph"),
+    ("burr", "Burr: an Application or Graph"),
+    ("openai-agents", "the OpenAI Agents SDK: the root Agent"),
+    ("pydantic-graph", "pydantic-graph: a Graph or GraphBuilder"),
+    ("llama-index", "LlamaIndex Workflows: a Workflow instance or class"),
+    ("adk", "Google ADK: the root agent or a Workflow"),
 )
+SOURCE_KEYS = ("app", *(extra for extra, _ in _FRAMEWORK_OPTIONS), "graph_json")
+
+
+def source_options(command: _F) -> _F:
+    """The app's graph, by one of --app, --langgraph... or --graph-json:
+    the command receives them as ``sources`` (option name -> value)."""
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        sources = {key: kwargs.pop(key.replace("-", "_")) for key in SOURCE_KEYS}
+        return command(*args, sources=sources, **kwargs)
+
+    chosen = [
+        click.option("--app", "app", metavar="MODULE:ATTR",
+                     help="The graph, agent or application in your code, or a function taking "
+                          "no arguments that builds it (app.graph:build_graph); its type says "
+                          "which framework. The module is imported from the current "
+                          "directory, so its code runs (install the framework's extra, e.g. "
+                          "pip install 'loopdsl[langgraph]')."),
+        *(click.option(f"--{extra}", extra.replace("-", "_"), metavar="MODULE:ATTR",
+                       help=f"As --app, for {what} (pip install 'loopdsl[{extra}]').")
+          for extra, what in _FRAMEWORK_OPTIONS),
+        click.option("--graph-json", "graph_json",
+                     type=click.Path(path_type=Path, dir_okay=False),
+                     help="A graph in a file: what `loopdsl graph` writes, or LangGraph's "
+                          "graph.get_graph().to_json() (plain or xray=True). Nothing of your "
+                          "code runs, so CI needs no import of the app."),
+    ]
+    return options(*chosen)(run)  # type: ignore[return-value]
+
+
+system_option = click.option(
+    "--system", "system_id", metavar="ID",
+    help="The design's system to compare (required when DESIGN has several).")
 
 DIRECTION = click.option(
     "--direction", type=click.Choice(["auto", "LR", "TB"]), default="auto", show_default=True,

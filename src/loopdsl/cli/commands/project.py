@@ -31,12 +31,21 @@ def export(file: str, output: Path | None, config_file: Path | None) -> None:
 
 
 @click.command()
-def schema() -> None:
-    """Print the JSON Schema of `loopdsl export`'s output."""
+@click.option("--graph", "agent_graph", is_flag=True,
+              help="The schema of the agent-graph JSON that `loopdsl graph` writes and "
+                   "`--graph-json` reads, instead.")
+def schema(agent_graph: bool) -> None:
+    """Print the JSON Schema of `loopdsl export`'s output (or, with --graph,
+    of `loopdsl graph`'s)."""
     import json
 
     from loopdsl.model import Workspace
 
+    if agent_graph:
+        from loopdsl.app.drift import graph_schema
+
+        click.echo(graph_schema(), nl=False)
+        return
     doc = {"$schema": "https://json-schema.org/draft/2020-12/schema",
            **Workspace.model_json_schema(mode="serialization")}
     click.echo(json.dumps(doc, indent=2, sort_keys=True))
