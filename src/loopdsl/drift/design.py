@@ -41,6 +41,14 @@ class _Ids:
         return ident
 
 
+# Where the code can say a node's role, by framework (else: edit the design).
+_SAY_ROLE = {
+    "langgraph": 'set metadata {"loopdsl": {"role": ...}} on the node in the code, or ',
+    "graph-json": 'set metadata {"loopdsl": {"role": ...}} on the node in the code, or ',
+    "burr": "tag the action `loopdsl:ROLE` in the code, or ",
+}
+
+
 def guessed_roles(code: CodeGraph) -> list[str]:
     """The code nodes whose role neither metadata nor the framework says."""
     roles = {r.value for r in Role}
@@ -90,8 +98,8 @@ def to_design(code: CodeGraph, system_id: str, header: Iterable[str] = ()) -> st
     name = printable(json.dumps(code.name, ensure_ascii=False))
     head = [f"# A first design of {name}, written by `loopdsl import`."]
     if guessed:
-        head.append("# Roles guessed (set metadata {\"loopdsl\": {\"role\": ...}} in the code, "
-                    "or edit them here): "
+        where = _SAY_ROLE.get(code.framework, "")
+        head.append(f"# Roles guessed ({where}edit them here): "
                     + ", ".join(f"{ids[n]} (model)" for n in code.nodes if n in guessed) + ".")
     head += [f"# {printable(line)}" if line else "#" for line in header]
     text = "\n".join([*head, f"system {system_id} {{", *lines, "}"]) + "\n"
