@@ -244,6 +244,11 @@ def readable_direction(view: View) -> str:
         chars = max(len(node.label), len(node.id) + len(node.kind) + 3)
         widths.setdefault(r, []).append(max(0.75, 0.085 * chars + 0.3))  # inches, 11 pt
     height, rank_gap, node_gap = 0.6, 0.6, 0.4
+    # The legend is one more box beside the first rank: as wide as its
+    # longest loop row (9 pt), a line per role and per loop.
+    if view.loops:
+        longest = max(len(name) for name, _, _ in view.loops)
+        widths[min(widths)].append(1.2 + 0.065 * longest)
     lr = (sum(max(w) + rank_gap for w in widths.values()),
           max(len(w) * (height + node_gap) for w in widths.values()))
     tb = (max(sum(w) + node_gap * len(w) for w in widths.values()),
