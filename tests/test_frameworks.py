@@ -288,3 +288,52 @@ def test_graph_never_replaces_an_input(tmp_path):
     before = (work / "app.py").read_text()
     proc = cli("graph", "--app", "app:root_agent", "-o", "app.py", cwd=work)
     assert proc.returncode == 2 and (work / "app.py").read_text() == before
+
+
+def test_graph_output_follows_its_schema_and_edits_agree_on_every_route(tmp_path):
+    import jsonschema
+
+    work = copy(tmp_path, "langgraph-agent")
+    schema = json.loads(cli("schema", "--graph", cwd=work).stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    # an edit: the model may now skip the answer and ask for a rating at once
+    text = (work / "app.py").read_text()
+    (work / "app.py").write_text(text.replace(
+        'builder.add_edge("draft", "respond")',
+        'builder.add_edge("draft", "respond")\nbuilder.add_edge("draft", "rate")'))
+    assert cli("graph", "--app", "app:graph", "-o", "graph.json", cwd=work).returncode == 0
+    jsonschema.validate(json.loads((work / "graph.json").read_text()), schema)
+    seen = []
+    for source in (["--app", "app:graph"], ["--langgraph", "app:graph"],
+                   ["--graph-json", "graph.json"]):
+        seen.append(cli("drift", "design.loop", *source, "-f", "json", cwd=work).stdout)
+    assert seen[0] == seen[1] == seen[2] and json.loads(seen[0])
+
+
+def test_a_burr_factory_needs_no_shim(tmp_path):
+    work = copy(tmp_path, "burr-review")
+    (work / "factory.py").write_text("import app\n\n\ndef application():\n"
+                                     "    return app.app\n")
+    for option in ("--app", "--burr"):
+        proc = cli("drift", "design.loop", option, "factory:application", "-f", "json", cwd=work)
+        assert reported(proc) == [] and proc.returncode == 0, proc.stderr
+
+
+def test_names_from_the_code_never_start_a_statement(tmp_path):
+    (tmp_path / "evil.py").write_text(textwrap.dedent('''
+        from agents import Agent, function_tool
+
+        @function_tool(name_override='x\\n}\\nsystem pwned {')
+        def tool() -> str:
+            return ""
+
+        root = Agent(name='desk"\\nsystem pwned {\\n# ', tools=[tool])
+    '''))
+    proc = cli("import", "--app", "evil:root", "-o", "design.loop", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    exported = json.loads(cli("export", "design.loop", cwd=tmp_path).stdout)
+    (system,) = exported["systems"]  # one system: no name started another
+    assert system["id"] == "desk__system_pwned_____"
+    impls = {n["id"]: n["attributes"].get("impl") for n in system["nodes"]}
+    assert impls["x___system_pwned__"] == "x\n}\nsystem pwned {"  # kept, quoted
+    assert cli("drift", "design.loop", "--app", "evil:root", cwd=tmp_path).returncode == 0
