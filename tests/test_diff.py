@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,7 @@ def test_json_is_the_spec_shape(run, repo):
     (answer,) = doc["loops"]["changed"]
     assert answer["id"] == "support.answer"
     assert answer["status"] == {"latency_ms": [1050, 1650], "over_budget": [False, True]}
+    assert answer["worst_case_usd"] == {"old": 0, "new": 0}  # no costs stated
     assert set(answer["changes"]) == {"flows"}
     for entry in doc["findings"]["new"] + doc["findings"]["fixed"]:
         assert list(entry) == ["code", "name", "severity", "message", "file", "line", "column",
@@ -91,6 +93,8 @@ def test_json_is_the_spec_shape(run, repo):
         assert entry["file"] == "design.loop"
     assert [(f["code"], f["line"]) for f in doc["findings"]["new"]] == [
         ("LD102", 10), ("LD202", 12), ("LD104", 16)]
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        (GOLDEN / "diff.json").write_text(result.stdout)
     assert result.stdout == (GOLDEN / "diff.json").read_text()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 
 import rustworkx as rx
 
@@ -56,6 +57,14 @@ class FlowGraph:
         items = [self.nodes[q].attributes for q in node_ids if q in self.nodes]
         items += [self.flow_by_key[k].attributes for k in flow_keys if k in self.flow_by_key]
         return sum(v for a in items if is_number(v := a.get(attribute)))
+
+    def exact_total(self, attribute: str, node_ids: Iterable[str],
+                    flow_keys: Iterable[tuple[str, str]]) -> Decimal:
+        """``total`` on the decimals as written: 0.1 + 0.2 is 0.3 (money)."""
+        items = [self.nodes[q].attributes for q in node_ids if q in self.nodes]
+        items += [self.flow_by_key[k].attributes for k in flow_keys if k in self.flow_by_key]
+        return sum((Decimal(str(v)) for a in items if is_number(v := a.get(attribute))),
+                   Decimal(0))
 
     def matching(self, predicate: Callable[[Node], bool]) -> list[str]:
         """Ids of the nodes for which ``predicate`` holds."""

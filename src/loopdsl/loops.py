@@ -11,6 +11,7 @@ A self-flow ``m -> m`` is a cycle of one node: a loop holding it closes
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import rustworkx as rx
 
@@ -30,8 +31,14 @@ class LoopStatus:
     bound: int | None
     latency_ms: float  # per turn: the loop's nodes and flows
     budget_ms: float | None
-    cost_usd: float  # per turn
+    cost_usd: Decimal  # per turn, exact on the decimals written
     worst_ms: float | None  # latency x max_iterations, when both are set
+    worst_usd: Decimal  # cost per turn x max_iterations (x 1 without a bound)
+    budget_usd: Decimal | None
+
+    @property
+    def over_cost_budget(self) -> bool:
+        return self.budget_usd is not None and self.worst_usd > self.budget_usd
 
     @property
     def over_budget(self) -> bool:
@@ -65,11 +72,14 @@ def loop_status(loop: Loop, graph: FlowGraph) -> LoopStatus:
     latency = graph.total("latency_ms", node_ids, loop.flows)
     written = loop.attributes.get("max_iterations")
     bound = written if is_positive_integer(written) else None
+    cost = graph.exact_total("cost_usd", node_ids, loop.flows)
+    budget = number(loop.attributes.get("budget_usd"))
     return LoopStatus(
         cycle=cycle, closes=bool(cycling), learns=learns, bounded=bound is not None,
         bound=bound, latency_ms=latency, budget_ms=number(loop.attributes.get("budget_ms")),
-        cost_usd=graph.total("cost_usd", node_ids, loop.flows),
-        worst_ms=latency * bound if bound is not None and latency else None)
+        cost_usd=cost, worst_ms=latency * bound if bound is not None and latency else None,
+        worst_usd=cost * (bound or 1),
+        budget_usd=None if budget is None else Decimal(str(budget)))
 
 
 def loop_statuses(workspace: Workspace,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 
 _CONTROLS = r"\x00-\x08\x0b-\x1f\x7f-\x9f"
 # Characters json.dumps(..., ensure_ascii=False) writes as they are.
@@ -29,13 +30,13 @@ def json_safe(document: str) -> str:
     return _IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
 
 
-def plain(n: float) -> str:
+def plain(n: float | Decimal) -> str:
     """A number as people write it: 1300 (not 1300.0), 1234567.5 (never
     1.23457e+06), 0.3 (not the 0.30000000000000004 a sum can make)."""
+    if isinstance(n, Decimal):
+        return format(n.normalize(), "f") if n.is_finite() else str(n)
     if not math.isfinite(n):
         return str(n)
     if float(n).is_integer():
         return str(int(n))
-    from decimal import Decimal
-
     return format(Decimal(repr(round(n, 6))), "f")

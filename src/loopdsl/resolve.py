@@ -32,7 +32,7 @@ from loopdsl.model import (
     trusted,
 )
 from loopdsl.syntax import ast
-from loopdsl.vocabulary import TYPED, describe_value
+from loopdsl.vocabulary import INHERITED, TYPED, describe_value
 
 
 @dataclass(slots=True)
@@ -200,11 +200,16 @@ class _Resolver:
             value = attr.value.value
             typed = TYPED.get(key)
             if typed and not typed.holds(value):
+                hint = None
+                if typed.choices:
+                    wrong = [v for v in (value if isinstance(value, list) else [value])
+                             if isinstance(v, str) and v not in typed.choices]
+                    hint = did_you_mean(wrong[0], set(typed.choices)) if wrong else None
                 self.report(
                     "LD006",
                     f"'{key}' must be {typed.expected}, not {describe_value(value)}",
                     span_of(path, attr.value.start, attr.value.end),
-                    help=f"write `{key}: ` followed by {typed.expected}", element=key,
+                    help=hint or f"write `{key}: ` followed by {typed.expected}", element=key,
                 )
                 continue
             values[key] = value
@@ -280,6 +285,20 @@ class _Resolver:
         decl, path = self.kind_decls[name]
         return (path, *ast.start_of(decl.name))
 
+    def _inherited(self, kind: str, written: dict[str, Span]) -> dict[str, Any]:
+        """The inherited attributes (``INHERITED``) the nearest kind of the chain
+        sets with a valid value, for a node that does not set them itself."""
+        out: dict[str, Any] = {}
+        seen: set[str] = set()
+        while kind in self.kinds and kind not in seen:
+            seen.add(kind)
+            k = self.kinds[kind]
+            for key in INHERITED:
+                if key not in written and key not in out and key in k.attributes:
+                    out[key] = k.attributes[key]
+            kind = k.base
+        return out
+
     def role_of(self, kind: str) -> Role | None:
         if kind in _ROLES:
             return _ROLES[kind]
@@ -330,11 +349,14 @@ class _Resolver:
             role = self.role_of(kind)
             if role is None:  # an unknown kind, or one that never reaches a role
                 self.incomplete.add(sid)
+            written = self.attributes(stmt.attrs, path, f"node '{nid}'")
+            inherited = self._inherited(kind, written["attribute_spans"])
+            if inherited:
+                written["attributes"] = {**inherited, **written["attributes"]}
             nodes[nid] = trusted(Node,
                 id=nid, system=sid, kind=kind, role=role,
                 label=stmt.label.text if stmt.label else nid,
-                **self.attributes(stmt.attrs, path, f"node '{nid}'"),
-                span=span, kind_span=span_of(path, stmt.kind),
+                **written, span=span, kind_span=span_of(path, stmt.kind),
             )
         return nodes
 

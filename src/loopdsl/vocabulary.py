@@ -97,6 +97,19 @@ class Typed:
 
     expected: str  # "a non-negative number"
     holds: Callable[[Any], bool]
+    # The words it may be (or its list's items): a misspelt one gets a did-you-mean.
+    choices: tuple[str, ...] = ()
+
+
+def _one_of(*choices: str) -> Typed:
+    listed = ", ".join(f'"{c}"' for c in choices)
+    return Typed(f"one of {listed}", lambda v: isinstance(v, str) and v in choices, choices)
+
+
+def _some_of(*choices: str) -> Typed:
+    listed = ", ".join(f'"{c}"' for c in choices)
+    return Typed(f"a list of {listed}",
+                 lambda v: _is_string_list(v) and all(x in choices for x in v), choices)
 
 
 def _non_negative(value: Any) -> bool:
@@ -121,7 +134,19 @@ TYPED: dict[str, Typed] = {
     "impl": Typed("a string", _string),
     "entry": Typed("a list of node ids", _is_string_list),
     "external": Typed("a boolean", lambda v: isinstance(v, bool)),
+    # risks and cost: where content comes from, what it carries, what an
+    # interface does, what leaves the organisation, what stops or checks it
+    "trust": _one_of("untrusted", "internal", "trusted"),
+    "data": _some_of("pii", "secret", "confidential", "public"),
+    "effect": _one_of("read", "write", "irreversible"),
+    "egress": Typed("a boolean", lambda v: isinstance(v, bool)),
+    "gate": _one_of("human", "policy", "sanitizer"),
+    "budget_usd": Typed("a non-negative number", _non_negative),
+    "runs_per_day": Typed("a non-negative number", _non_negative),
 }
+
+# The attributes a node inherits from its kind chain unless it sets them itself.
+INHERITED = ("trust", "data", "effect", "egress", "gate", "cost_usd")
 
 
 def describe_value(value: Any) -> str:

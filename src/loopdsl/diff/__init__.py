@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from loopdsl.loops import LoopStatus, loop_statuses
@@ -56,7 +57,9 @@ class Section:
 def status_facts(status: LoopStatus) -> dict[str, Any]:
     """The status keys a loop's change reports (``diff -f json``'s ``status``)."""
     return {"closes": status.closes, "learns": status.learns, "bounded": status.bounded,
-            "over_budget": status.over_budget, "latency_ms": _json_number(status.latency_ms)}
+            "over_budget": status.over_budget, "latency_ms": _json_number(status.latency_ms),
+            "worst_case_usd": _json_number(status.worst_usd),
+            "over_cost_budget": status.over_cost_budget}
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +151,10 @@ def partial_sentences(diff: Diff) -> list[str]:
 # --- facts and their changes ----------------------------------------------------------
 
 
-def _json_number(n: float) -> float | int:
-    return int(n) if float(n).is_integer() else n
+def _json_number(n: float | Decimal) -> float | int:
+    """A number for JSON: an integer when whole; a decimal as the float that
+    prints as it (0.3, not 0.30000000000000004)."""
+    return int(n) if n == int(n) else float(n)
 
 
 def _node_facts(node: Node) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from loopdsl.diff import Changed, Diff, Section, partial_sentences
+from loopdsl.diff import Changed, Diff, Section, partial_sentences, status_facts
 from loopdsl.loops import LoopStatus
 from loopdsl.model import Diagnostic, Severity
 from loopdsl.printable import json_safe, plain, printable
@@ -46,7 +46,21 @@ def status_sentences(diff: Diff, changed: Changed) -> list[str]:
     if "latency_ms" in changed.status or "over_budget" in changed.status:
         out.append(f"{name}: latency {plain(before.latency_ms)} → {plain(after.latency_ms)} ms"
                    + _budget_words(before, after))
+    if "worst_case_usd" in changed.status or "over_cost_budget" in changed.status:
+        out.append(f"{name}: worst case {plain(before.worst_usd)} → {plain(after.worst_usd)} USD"
+                   + _cost_words(before, after))
     return out
+
+
+def _cost_words(before: LoopStatus, after: LoopStatus) -> str:
+    if after.budget_usd is None:
+        return ""
+    budget = f"{plain(after.budget_usd)} USD budget"
+    if after.over_cost_budget and not before.over_cost_budget:
+        return f", now over its {budget}"
+    if before.over_cost_budget and not after.over_cost_budget:
+        return f", back within its {budget}"
+    return f", {'still over' if after.over_cost_budget else 'within'} its {budget}"
 
 
 def _budget_words(before: LoopStatus, after: LoopStatus) -> str:
@@ -123,6 +137,9 @@ def to_json(diff: Diff) -> str:
                                      "changes": {k: list(v) for k, v in c.changes.items()}}
             if loops:
                 entry["status"] = {k: list(v) for k, v in sorted((c.status or {}).items())}
+                entry["worst_case_usd"] = {
+                    "old": status_facts(diff.old_status[c.id])["worst_case_usd"],
+                    "new": status_facts(diff.new_status[c.id])["worst_case_usd"]}
             changed.append(entry)
         return {"added": s.added, "removed": s.removed, "changed": changed}
 

@@ -98,6 +98,10 @@ def explain_text(rule: Rule, registry: Registry) -> str:
         lines.append(f"Message: {filled(spec.message)}")
     if spec.help:
         lines.append(f"Help: {filled(spec.help)}")
+    if spec.references:
+        lines += ["", "References:"]
+        lines += [f"  {ref.id}" + (f" ({ref.title})" if ref.title else "") + f": {ref.url}"
+                  for ref in spec.references]
     for (expect, source, report), graph in zip(
             _examples(rule, registry), (ex.graph for ex in spec.examples), strict=True):
         graph = textwrap.dedent(graph).strip() if graph else None
@@ -138,6 +142,10 @@ def to_markdown(registry: Registry) -> str:
             out += ["", f"**Message:** {filled(spec.message)}"]
         if spec.help:
             out += ["", f"**Help:** {filled(spec.help)}"]
+        if spec.references:
+            out += ["", "**References:** " + "; ".join(
+                f"[{ref.id}]({ref.url})" + (f" ({ref.title})" if ref.title else "")
+                for ref in spec.references)]
         for (expect, source, report), graph in zip(
                 _examples(r, registry), (ex.graph for ex in spec.examples), strict=True):
             title = "Triggers it" if expect == "finding" else "Does not trigger it"

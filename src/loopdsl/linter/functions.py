@@ -171,7 +171,7 @@ class RuleContext:
 def narrows_beyond_role(f: EndFilter) -> bool:
     """Does ``f`` ask more of a node than its role? Most filters do not, and
     then one comparison per node decides."""
-    return bool(f.kind or f.attributes or f.has or f.missing)
+    return bool(f.kind or f.attributes or f.any_of or f.has or f.missing)
 
 
 def memo_key(options: BaseModel) -> str:
@@ -184,11 +184,19 @@ def attributes_match(attributes: dict[str, Any], written: dict[str, Span],
                      f: EndFilter) -> bool:
     """Equality on ``attributes``; presence on ``has`` and absence on ``missing``
     of the keys ``written`` (set, even with an invalid value)."""
-    if not (f.attributes or f.has or f.missing):  # most filters: asked per element
+    if not (f.attributes or f.any_of or f.has or f.missing):  # most filters: per element
         return True
     return (all(attributes.get(k) == v and k in attributes for k, v in f.attributes.items())
+            and all(_one_of(attributes.get(k), v) for k, v in f.any_of.items())
             and all(k in written for k in f.has)
             and not any(k in written for k in f.missing))
+
+
+def _one_of(value: Any, wanted: list[Any]) -> bool:
+    """``value`` is one of ``wanted``, or a list holding one of them."""
+    if isinstance(value, list):
+        return any(v in wanted for v in value)
+    return value is not None and value in wanted
 
 
 # --- the registry -------------------------------------------------------------------

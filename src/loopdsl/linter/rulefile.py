@@ -65,6 +65,9 @@ class EndFilter(_Strict):
     role: list[Role] = Field(default_factory=list)
     kind: list[str] = Field(default_factory=list)
     attributes: dict[str, Value] = Field(default_factory=dict)
+    any_of: dict[str, list[Value]] = Field(
+        default_factory=dict, alias="any-of",
+        description="the attribute is one of these values, or a list holding one of them")
     has: list[str] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list)
 
@@ -106,6 +109,14 @@ class Example(_Strict):
     graph: str | None = None
 
 
+class Reference(_Strict):
+    """A published list's entry the rule answers to (OWASP, ATLAS, a law)."""
+
+    id: str = Field(min_length=1)  # as the list writes it: "LLM01:2025"
+    url: str = Field(pattern=r"^https://")
+    title: str | None = None
+
+
 class RuleFile(_Strict):
     """One rule, as written in its TOML file."""
 
@@ -123,6 +134,7 @@ class RuleFile(_Strict):
     select: Select | None = None
     check: Check | None = None
     examples: list[Example] = Field(default_factory=list)
+    references: list[Reference] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _engine_rules_say_what_they_check(self) -> RuleFile:

@@ -52,12 +52,17 @@ def rule_descriptors(registry: Registry) -> list[dict[str, Any]]:
         spec = rule.spec
         rationale = " ".join(spec.rationale.split()) if spec.rationale else ""
         fix = filled(spec.help) if spec.help else ""
-        text = "\n\n".join(x for x in (rationale or rule.summary, fix and f"Fix: {fix}") if x)
+        refs = spec.references
+        cited = "References: " + "; ".join(f"{r.id} <{r.url}>" for r in refs) if refs else ""
+        text = "\n\n".join(x for x in (rationale or rule.summary, fix and f"Fix: {fix}",
+                                        cited) if x)
         markdown = f"**{rule.code} {rule.name}**: {rule.summary}."
         if rationale:
             markdown += f"\n\n{rationale}"
         if fix:
             markdown += f"\n\n**Fix:** {fix}"
+        if refs:
+            markdown += "\n\n**References:** " + "; ".join(f"[{r.id}]({r.url})" for r in refs)
         for ex in spec.examples:
             title = "Triggers it" if ex.expect == "finding" else "Does not trigger it"
             markdown += f"\n\n{title}:\n\n```\n{ex.source.strip()}\n```"
@@ -68,7 +73,8 @@ def rule_descriptors(registry: Registry) -> list[dict[str, Any]]:
             "fullDescription": {"text": rationale or rule.summary},
             "help": {"text": text, "markdown": markdown},
             "defaultConfiguration": {"level": _LEVEL[registry.severity[rule.code]]},
-            "properties": {"origin": rule.origin},
+            "properties": {"origin": rule.origin,
+                           **({"tags": [r.id for r in refs]} if refs else {})},
         })
     return out
 

@@ -6,6 +6,7 @@ templates beside this module lay them out; nothing here writes files."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from loopdsl.loops import loop_status
 from loopdsl.model import Diagnostic, Loop, Role, Severity, System, Workspace
 from loopdsl.paths import from_root
 from loopdsl.printable import plain
+from loopdsl.vocabulary import number
 
 if TYPE_CHECKING:
     from loopdsl.linter.registry import Registry
@@ -67,6 +69,39 @@ class CheckItem:
     name: str
     summary: str
     findings: int
+    references: list[tuple[str, str]] = field(default_factory=list)  # (id, url)
+
+
+@dataclass(slots=True)
+class LoopCost:
+    """One loop at its bound: what it costs and how long it takes."""
+
+    id: str
+    label: str
+    per_turn: str  # "0.03 USD"
+    turns: str  # "10", or "1 (no bound)"
+    worst: str  # "0.3 USD"
+    latency: str  # worst latency at the bound, "" when not stated
+    budget: str  # "", or "0.25 USD"
+    over: bool
+
+
+@dataclass(slots=True)
+class SystemCost:
+    id: str
+    label: str
+    loops: list[LoopCost]
+    daily: str  # "", or "60 USD a day at 200 runs"
+    budget: str  # "", or "50 USD a day"
+    over: bool
+
+
+@dataclass(slots=True)
+class Risk:
+    """A risk finding and the paths that break its rule, node by node."""
+
+    finding: Diagnostic
+    paths: list[list[str]]
 
 
 @dataclass(slots=True)
@@ -82,6 +117,12 @@ class Review:
     loop_menu: list[tuple[str, str]] = field(default_factory=list)  # (SVG class, name)
     version: str | None = None  # set by `loopdsl serve`: the page then follows saves
     problems: list[Diagnostic] = field(default_factory=list)  # LD001s over the last good page
+    costs: list[SystemCost] = field(default_factory=list)  # systems that state a cost
+    risks: list[Risk] = field(default_factory=list)  # LD501-LD506 findings
+
+
+# The risk and cost rules, whose findings the "Risks and cost" section lists.
+RISK_CODES = frozenset(f"LD50{n}" for n in range(1, 7))
 
 
 def _value(v: Any) -> str:
@@ -134,6 +175,46 @@ def _system_facts(system: System, graph: FlowGraph, file: str) -> SystemFacts:
     )
 
 
+def _costs(system: System, graph: FlowGraph) -> SystemCost | None:
+    """What the system's loops cost at their bounds, and a day of runs; None
+    when nothing in it states a cost or a budget."""
+    loops, total = [], Decimal(0)
+    for lp in system.loops:
+        status = loop_status(lp, graph)
+        total += status.worst_usd
+        if not status.cost_usd and status.budget_usd is None:
+            continue
+        loops.append(LoopCost(
+            id=lp.id, label=lp.label, per_turn=f"{plain(status.cost_usd)} USD",
+            turns=str(status.bound) if status.bound else "1 (no bound)",
+            worst=f"{plain(status.worst_usd)} USD",
+            latency=f"{plain(status.worst_ms)} ms" if status.worst_ms is not None else "",
+            budget=f"{plain(status.budget_usd)} USD" if status.budget_usd is not None else "",
+            over=status.over_cost_budget))
+    runs, budget = (number(system.attributes.get(k)) for k in ("runs_per_day", "budget_usd"))
+    if not loops and runs is None and budget is None:
+        return None
+    daily = Decimal(str(runs)) * total if runs is not None else None
+    return SystemCost(
+        id=system.id, label=system.label, loops=loops,
+        daily=f"{plain(daily)} USD a day at {plain(runs)} runs" if daily is not None
+        and runs is not None else "",
+        budget=f"{plain(budget)} USD a day" if budget is not None else "",
+        over=daily is not None and budget is not None and daily > Decimal(str(budget)))
+
+
+def _risk(d: Diagnostic) -> Risk:
+    """The finding, with its paths read from its related locations."""
+    from loopdsl.linter.checks.risks import PATH_STEP
+
+    paths: dict[str, list[str]] = {}
+    for rel in d.related:
+        if rel.message.startswith(PATH_STEP):
+            n, _, node = rel.message.removeprefix(PATH_STEP).partition(": ")
+            paths.setdefault(n, []).append(node)
+    return Risk(d, list(paths.values()))
+
+
 def _drawn_loops(systems: list[SystemFacts]) -> list[tuple[str, LoopFacts]]:
     return [(s.id, lp) for s in systems for lp in s.loops][:LOOP_DIAGRAMS]
 
@@ -169,7 +250,8 @@ def build_review(workspace: Workspace, findings: list[Diagnostic],
     counts: dict[str, int] = {}
     for d in findings:
         counts[d.code] = counts.get(d.code, 0) + 1
-    checklist = [CheckItem(r.code, r.name, r.summary, counts.get(r.code, 0))
+    checklist = [CheckItem(r.code, r.name, r.summary, counts.get(r.code, 0),
+                           [(ref.id, ref.url) for ref in r.spec.references])
                  for r in (registry or build()).running()]
     title = " / ".join(s.label for s in workspace.systems) or "Empty workspace"
     systems = [_system_facts(s, graph, from_root(s.file, root)) for s in workspace.systems]
@@ -185,4 +267,7 @@ def build_review(workspace: Workspace, findings: list[Diagnostic],
         mermaid=to_mermaid(workspace, findings=findings, direction=direction),
         loop_menu=[(f"loop-{i}", f"{lp.system}.{lp.id}: {lp.label}")
                    for i, lp in enumerate(workspace.loops())],
+        costs=[c for s in workspace.systems if (c := _costs(s, graph)) is not None],
+        risks=[_risk(d) for d in sorted(findings, key=lambda d: d.sort_key)
+               if d.code in RISK_CODES],
     )

@@ -24,8 +24,10 @@ class NodeSet(Options, EndFilter):
 
     @model_validator(mode="after")
     def _not_empty(self) -> NodeSet:
-        if not (self.role or self.kind or self.attributes or self.has or self.missing):
-            raise ValueError("name the nodes with role, kind, attributes, has or missing")
+        if not (self.role or self.kind or self.attributes or self.any_of or self.has
+                or self.missing):
+            raise ValueError("name the nodes with role, kind, attributes, any-of, has or "
+                             "missing")
         return self
 
 
