@@ -111,6 +111,27 @@ def one_line(n: int, out: Path) -> list[Path]:
     return [_write(out, "line.loop", [f'system wide {{ owner: "bench" {nodes} }}'])]
 
 
+def risk_paths(n: int, out: Path) -> list[Path]:
+    """One untrusted source at the head of a chain of N/4 models, each with a
+    tool that deletes and sends out (half behind a person's approval) and a
+    memory written from untrusted feedback: every risk rule fires on about
+    N/4 nodes, each with a path as long as the chain."""
+    body = ['context web { trust: "untrusted" }', 'context crm { data: ["pii"] }',
+            "web -> m0", "crm -> m0"]
+    for i in range(n // 4):
+        gate = f"a{i}" if i % 2 else None
+        body += [f"model m{i} {{ cost_usd: 0.001 }}",
+                 f'interface t{i} {{ effect: "irreversible", egress: true }}',
+                 f'feedback f{i} {{ trust: "untrusted" }}', f"context c{i}"]
+        if gate:
+            body += [f'feedback {gate} {{ gate: "human" }}', f"m{i} -> {gate} -> t{i}"]
+        else:
+            body.append(f"m{i} -> t{i}")
+        body += [f"t{i} -> f{i} -> c{i} -> m{i}", f"m{i} -> m{i + 1}" if i + 1 < n // 4 else ""]
+    body.append("loop l { max_iterations: 3  budget_usd: 0.001  m0 -> t0 -> f0 -> c0 -> m0 }")
+    return [_write(out, "risks.loop", _system("risky", [b for b in body if b]))]
+
+
 SHAPES: dict[str, Shape] = {
     "loops": generate,
     "cycles without feedback": cycles_without_feedback,
@@ -123,6 +144,7 @@ SHAPES: dict[str, Shape] = {
     "many suppressions": suppressions,
     "syntax errors": syntax_errors,
     "one long line": one_line,
+    "risk paths": risk_paths,
 }
 
 if __name__ == "__main__":

@@ -216,25 +216,39 @@ PAGE = 4 / 3  # the shape a reader's screen or page has, width over height
 def readable_direction(view: View) -> str:
     """``LR`` unless left-to-right would be much wider than tall and top-to-
     bottom comes nearer a page's shape; then ``TB``. The sizes are estimated
-    from ranks (breadth-first from the nodes no forward flow enters; the ways
-    back are left out, as Graphviz lays them against the flow) and the
-    labels' lengths, in linear time, without running Graphviz."""
+    from ranks (breadth-first from the nodes no flow enters, then from those
+    no forward flow enters; a way back from feedback ranks only what nothing
+    else reaches, as Graphviz lays the rest against the flow) and the labels'
+    lengths, in linear time, without running Graphviz."""
     nodes = {vn.id: vn for cluster in view.clusters for vn in cluster.nodes}
     if not nodes:
         return "LR"
     forward: dict[str, list[str]] = {n: [] for n in nodes}
-    entered: set[str] = set()
+    entered: set[str] = set()  # by a forward flow
+    reached: set[str] = set()  # by any flow
     for vf in view.flows:
-        if not vf.back and vf.source != vf.target:
+        if vf.source != vf.target:
+            reached.add(vf.target)
+            if not vf.back:
+                forward[vf.source].append(vf.target)
+                entered.add(vf.target)
+    # A way back from feedback starts no rank of its own, but what only it
+    # reaches (an approval's action) is ranked after the feedback, as dot does.
+    for vf in view.flows:
+        if vf.back and vf.source != vf.target:
             forward[vf.source].append(vf.target)
-            entered.add(vf.target)
-    rank = {n: 0 for n in nodes if n not in entered} or {next(iter(nodes)): 0}
-    queue = list(rank)
-    for n in queue:  # grows as it goes: breadth first
-        for m in forward[n]:
-            if m not in rank:
-                rank[m] = rank[n] + 1
-                queue.append(m)
+    # Start where no flow at all enters; then, for closed loops, where no
+    # forward flow enters (their ways back are left out).
+    rank: dict[str, int] = {}
+    for starts in ([n for n in nodes if n not in reached],
+                   [n for n in nodes if n not in entered], [next(iter(nodes))]):
+        queue = [n for n in starts if n not in rank]
+        rank.update((n, 0) for n in queue)
+        for n in queue:  # grows as it goes: breadth first
+            for m in forward[n]:
+                if m not in rank:
+                    rank[m] = rank[n] + 1
+                    queue.append(m)
     last = max(rank.values()) + 1
     for n in nodes:  # only on cycles that no way back breaks: a rank of their own
         rank.setdefault(n, last)

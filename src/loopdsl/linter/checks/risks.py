@@ -38,6 +38,7 @@ GATES = ("human", "policy", "sanitizer")
 # How a finding's related locations name the nodes of each path that breaks
 # the rule, in order: "path 1: inbox" (the review draws the paths from them).
 PATH_STEP = "path "
+ELIDED = "..."  # the middle of a long path, left out
 
 
 class Guarded(Options):
@@ -57,28 +58,40 @@ class Guarded(Options):
                              description="the gate values that stop a path (none: any gate)")
 
 
+SHOWN = 8  # a path longer than this is shown as its start, "...", and its last nodes
+
+
 class _Walk:
-    """One breadth-first traversal: what it reached and how (parent links)."""
+    """One breadth-first traversal: what it reached, how (parent links), and
+    from which start, so that a path is shown in time bounded by ``SHOWN``
+    however long it is (N findings on a chain of N nodes stay linear)."""
 
     def __init__(self, starts: Iterable[str], step: dict[str, list[str]],
                  blocked: set[str]) -> None:
         self.parent: dict[str, str | None] = {}
+        self.origin: dict[str, str] = {}
         queue: deque[str] = deque()
         for s in starts:
             if s not in self.parent and s not in blocked:
                 self.parent[s] = None
+                self.origin[s] = s
                 queue.append(s)
         while queue:
             node = queue.popleft()
             for nxt in step.get(node, ()):
                 if nxt not in self.parent and nxt not in blocked:
                     self.parent[nxt] = node
+                    self.origin[nxt] = self.origin[node]
                     queue.append(nxt)
 
     def path_to(self, node: str) -> list[str]:
-        """The nodes from a start to ``node`` (reversed links for a backward walk)."""
+        """The nodes from a start to ``node`` (reversed links for a backward
+        walk); a long one as its start, ``...`` and its last nodes."""
         path = [node]
         while (prev := self.parent.get(path[-1])) is not None:
+            if len(path) == SHOWN:
+                path += [ELIDED, self.origin[node]]
+                break
             path.append(prev)
         return path[::-1]
 
@@ -103,7 +116,7 @@ def gate_of(node: Node) -> str | None:
 
 
 def _shown(path: list[str], system: str) -> str:
-    return " -> ".join(short_id(q, system) for q in path)
+    return " -> ".join(q if q == ELIDED else short_id(q, system) for q in path)
 
 
 @check_function("unguarded-path", elements={"node"}, options=Guarded, graph=True,
@@ -170,7 +183,7 @@ def unguarded_path(ctx: RuleContext, elements: list[Element],
             "after": short_id(first[-1], system),
         }, related=[Related(message=f"{PATH_STEP}{i}: {short_id(step, system)}",
                             span=ctx.graph.nodes[step].span)
-                    for i, path in enumerate(paths, 1) for step in path])
+                    for i, path in enumerate(paths, 1) for step in path if step != ELIDED])
 
 
 def _through(sources: _Walk, onward: _Walk, node: str) -> list[str]:
