@@ -337,3 +337,18 @@ def test_names_from_the_code_never_start_a_statement(tmp_path):
     impls = {n["id"]: n["attributes"].get("impl") for n in system["nodes"]}
     assert impls["x___system_pwned__"] == "x\n}\nsystem pwned {"  # kept, quoted
     assert cli("drift", "design.loop", "--app", "evil:root", cwd=tmp_path).returncode == 0
+
+
+def test_what_the_app_prints_never_mixes_with_the_output(tmp_path):
+    work = copy(tmp_path, "langgraph-agent")
+    text = (work / "app.py").read_text()
+    (work / "app.py").write_text(text.replace(
+        "class State(", 'print("loading the agent...")\n\n\nclass State(').replace(
+        "graph = builder.compile()",
+        "def build():\n    print('compiling')\n    return builder.compile()\n\n\n"
+        "graph = builder.compile()"))
+    proc = cli("graph", "--app", "app:build", cwd=work)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["loopdsl_graph"] == 1
+    assert "loading the agent..." in proc.stderr and "compiling" in proc.stderr
+    proc = cli("drift", "design.loop", "--app", "app:build", "-f", "json", cwd=work)
+    assert reported(proc) == []

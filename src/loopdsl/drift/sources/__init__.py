@@ -11,6 +11,7 @@ extra, read without running a model or touching the network; nothing in a
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import json
@@ -96,7 +97,8 @@ def load_object(spec: str) -> Any:
     if cwd not in sys.path:
         sys.path.insert(0, cwd)
     try:
-        obj: Any = importlib.import_module(module_name)
+        with contextlib.redirect_stdout(sys.stderr):  # what the app prints is not our output
+            obj: Any = importlib.import_module(module_name)
     except ModuleNotFoundError as e:
         if e.name is not None and module_name.startswith(e.name):  # the app, not a dependency
             raise SourceError(f"cannot import '{module_name}': no module '{e.name}' in the "
@@ -130,7 +132,8 @@ def _called(spec: str, factory: Callable[..., Any]) -> Any:
     except ValueError:  # no signature to read (a builtin): try the call
         pass
     try:
-        made = factory()
+        with contextlib.redirect_stdout(sys.stderr):
+            made = factory()
     except Exception as e:  # the user's code
         raise SourceError(f"'{spec}()' failed: {_said(e)}") from None
     if inspect.isawaitable(made):
