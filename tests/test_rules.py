@@ -22,7 +22,7 @@ def test_every_code_of_the_spec_has_a_file():
     codes = sorted(p.name.split("-")[0] for p in RULE_FILES)
     assert codes == ([f"LD00{n}" for n in range(1, 8)] + [f"LD1{n:02}" for n in range(1, 13)]
                      + [f"LD20{n}" for n in range(1, 6)] + [f"LD30{n}" for n in range(1, 10)]
-                     + [f"LD50{n}" for n in range(1, 7)])
+                     + [f"LD40{n}" for n in range(1, 7)] + [f"LD50{n}" for n in range(1, 7)])
 
 
 @pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: p.stem)
@@ -52,6 +52,10 @@ def test_rule_examples(file, index, example):
         from loopdsl.linter.catalog import drift_example
 
         codes = {d.code for d in drift_example(ws, example["graph"])}
+    elif "traces" in example:  # a conform code: the design against traces of runs
+        from loopdsl.linter.catalog import conform_example
+
+        codes = {d.code for d in conform_example(ws, example["traces"])}
     else:
         codes = {d.code for d in lint(ws, Config(extend_select=[code]))}
     if example["expect"] == "finding":

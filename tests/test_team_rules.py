@@ -87,7 +87,7 @@ def test_explain_builtin_and_unknown(run):
 def test_rules_table_lists_everything(run):
     out = run("rules").stdout.splitlines()
     assert out[0].split() == ["CODE", "NAME", "SEVERITY", "SUMMARY", "ORIGIN"]
-    assert len(out) == 1 + 7 + 17 + 9 + 6  # structural, rules, drift, risks
+    assert len(out) == 1 + 7 + 17 + 9 + 6 + 6  # structural, rules, drift, conform, risks
 
 
 # --- malformed rule files ----------------------------------------------------------

@@ -15,6 +15,7 @@ _REPORTERS = {
     "resolver": "the resolver, while naming nodes, kinds and attributes",
     "suppression": "the suppression pass, after the rules",
     "drift": "`loopdsl drift`, comparing the design with the graph its code builds",
+    "conform": "`loopdsl conform`, comparing the design with traces of real runs",
 }
 
 
@@ -52,11 +53,36 @@ def _examples(rule: Rule, registry: Registry) -> list[tuple[str, str, str]]:
         workspace = loads(source, filename="example.loop")
         if ex.graph is not None:  # a drift code: the design against the code's graph
             found = [d for d in drift_example(workspace, ex.graph) if d.code == rule.code]
+        elif ex.traces is not None:  # a conform code: the design against runs
+            found = [d for d in conform_example(workspace, ex.traces) if d.code == rule.code]
         else:
             found = [d for d in lint_with(workspace, only) if d.code == rule.code]
         report = "\n".join(f"line {d.span.line}: {d.message}" for d in found)
         out.append((ex.expect, source, report))
     return out
+
+
+def _against(example: Any) -> list[tuple[str, str]]:
+    """What a drift or conform example's design is compared with, as shown."""
+    if example.graph:
+        return [("against the code's graph", textwrap.dedent(example.graph).strip())]
+    if example.traces:
+        return [("against these runs (OTLP/JSON, one object per line)",
+                 textwrap.dedent(example.traces).strip())]
+    return []
+
+
+def conform_example(workspace: Any, traces: str) -> list[Any]:
+    """The conform findings of an example's design against its traces."""
+    import json
+
+    from loopdsl.conform import conform
+    from loopdsl.conform.traces import spans_of_documents
+    from loopdsl.drift import choose_system
+
+    documents = [json.loads(line) for line in textwrap.dedent(traces).splitlines()
+                 if line.strip()]
+    return conform(choose_system(workspace, None), spans_of_documents(documents)).findings
 
 
 def drift_example(workspace: Any, graph: str) -> list[Any]:
@@ -102,14 +128,12 @@ def explain_text(rule: Rule, registry: Registry) -> str:
         lines += ["", "References:"]
         lines += [f"  {ref.id}" + (f" ({ref.title})" if ref.title else "") + f": {ref.url}"
                   for ref in spec.references]
-    for (expect, source, report), graph in zip(
-            _examples(rule, registry), (ex.graph for ex in spec.examples), strict=True):
-        graph = textwrap.dedent(graph).strip() if graph else None
+    for (expect, source, report), ex in zip(_examples(rule, registry), spec.examples,
+                                            strict=True):
         title = "Triggers it:" if expect == "finding" else "Does not trigger it:"
         lines += ["", title, "", textwrap.indent(source, "    ")]
-        if graph:
-            lines += ["", "  against the code's graph:", "",
-                      textwrap.indent(graph, "    ")]
+        for against, data in _against(ex):
+            lines += ["", f"  {against}:", "", textwrap.indent(data, "    ")]
         if report:
             lines += ["", textwrap.indent(report, "  → ")]
     return "\n".join(lines) + "\n"
@@ -146,13 +170,12 @@ def to_markdown(registry: Registry) -> str:
             out += ["", "**References:** " + "; ".join(
                 f"[{ref.id}]({ref.url})" + (f" ({ref.title})" if ref.title else "")
                 for ref in spec.references)]
-        for (expect, source, report), graph in zip(
-                _examples(r, registry), (ex.graph for ex in spec.examples), strict=True):
+        for (expect, source, report), ex in zip(_examples(r, registry), spec.examples,
+                                                strict=True):
             title = "Triggers it" if expect == "finding" else "Does not trigger it"
             out += ["", f"{title}:", "", "```", source, "```"]
-            if graph:
-                out += ["", "against the code's graph:", "", "```json",
-                        textwrap.dedent(graph).strip(), "```"]
+            for against, data in _against(ex):
+                out += ["", f"{against}:", "", "```json", data, "```"]
             if report:
                 out += ["", "reports " + "; ".join(f"`{x}`" for x in report.splitlines())]
     return "\n".join(out) + "\n"

@@ -34,7 +34,8 @@ from loopdsl.model import Role, Value
 ElementType = Literal["node", "flow", "loop", "system"]
 SeverityName = Literal["error", "warning", "info", "off"]
 # Who reports a code: the rule engine (a check function), or another stage.
-ReportedBy = Literal["rules", "parser", "loader", "resolver", "suppression", "drift"]
+ReportedBy = Literal["rules", "parser", "loader", "resolver", "suppression", "drift",
+                     "conform"]
 # As in ruff: preview rules run only when selected by their exact code or name;
 # a removed rule's code stays known so that configurations can be told.
 Status = Literal["stable", "preview", "removed"]
@@ -107,6 +108,9 @@ class Example(_Strict):
     # For codes reported by `loopdsl drift`: the code's graph, as JSON in the
     # shape of LangGraph's `get_graph().to_json()`.
     graph: str | None = None
+    # For codes reported by `loopdsl conform`: traces of runs, as OTLP/JSON
+    # (one object per line).
+    traces: str | None = None
 
 
 class Reference(_Strict):

@@ -1,0 +1,307 @@
+"""What the runs did, in the design's terms: spans mapped to the visits of
+design nodes, a run's visits grouped into steps, the transitions between
+consecutive steps, and each loop's turns and their latencies.
+
+A span is a visit of a node when the first attribute of ``MAPPING`` present
+on it names the node's code name (its ``impl``, else its id). A mapped span
+below a span mapped to the same node belongs to that visit. The spans of one
+``traceId`` are one run. Everything is computed per run, in time linear in
+its spans, and only counts are kept across runs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from loopdsl.conform.traces import Span
+
+
+def _metadata(span: Span, key: str) -> Any:
+    """``key`` as an attribute, or inside the JSON-string ``metadata`` attribute
+    (where OpenInference's LangChain instrumentation puts LangGraph's)."""
+    if key in span.attributes:
+        return span.attributes[key]
+    meta = span.attributes.get("metadata")
+    if isinstance(meta, str) and key in meta:
+        try:
+            data = json.loads(meta)
+        except (json.JSONDecodeError, RecursionError):
+            return None
+        return data.get(key) if isinstance(data, dict) else None
+    return None
+
+
+def _operation(span: Span, allowed: str) -> bool:
+    op = span.attributes.get("gen_ai.operation.name")
+    return op is None or op == allowed
+
+
+# The attributes that name a span's node, in order; the first present decides.
+MAPPING: tuple[tuple[str, Any], ...] = (
+    ("loopdsl.node", lambda s: s.attributes.get("loopdsl.node")),
+    ("graph.node.id", lambda s: s.attributes.get("graph.node.id")),
+    ("langgraph_node", lambda s: _metadata(s, "langgraph_node")),
+    ("gen_ai.agent.name", lambda s: s.attributes.get("gen_ai.agent.name")
+     if _operation(s, "invoke_agent") else None),
+    ("gen_ai.tool.name", lambda s: s.attributes.get("gen_ai.tool.name")
+     if _operation(s, "execute_tool") else None),
+    ("agent.name", lambda s: s.attributes.get("agent.name")),
+    ("tool.name", lambda s: s.attributes.get("tool.name")),
+)
+
+
+def node_of(span: Span, code_names: dict[str, str], system: str) -> str | None:
+    """The design node (qualified id) the span is a visit of, or None."""
+    for _, read in MAPPING:
+        value = read(span)
+        if value is None:
+            continue
+        if isinstance(value, str) and value in code_names:
+            named = span.attributes.get("loopdsl.system")
+            if named is not None and named != system:
+                return None
+            return code_names[value]
+        return None
+    return None
+
+
+def step_number(span: Span) -> int | None:
+    for key in ("loopdsl.step", "langgraph_step"):
+        value = _metadata(span, key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+@dataclass(slots=True)
+class Visit:
+    node: str
+    span: Span
+    children: list[Visit] = field(default_factory=list)
+    own: list[Span] = field(default_factory=list)  # spans below it in no child visit
+
+    @property
+    def start(self) -> int:
+        return self.span.start
+
+    @property
+    def end(self) -> int:
+        return self.span.end
+
+
+@dataclass(slots=True)
+class LoopFigures:
+    runs: int = 0  # runs it turned in
+    turns: list[int] = field(default_factory=list)  # per run
+    latencies: list[float] = field(default_factory=list)  # ms, per turn
+    over_bound: int = 0  # runs over its bound
+    at_bound: int = 0  # runs that reached it
+    worst: tuple[int, str] = (0, "")  # most turns, and a trace id
+    tokens: list[int] = field(default_factory=list)  # per turn, where spans carry them
+
+
+@dataclass(slots=True)
+class Observed:
+    """What the runs did, counted."""
+
+    runs: int = 0
+    spans: int = 0
+    visits: int = 0
+    durations: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    transitions: Counter[tuple[str, str]] = field(default_factory=Counter)
+    runs_with: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    example: dict[tuple[str, str], str] = field(default_factory=dict)
+    unmapped: Counter[str] = field(default_factory=Counter)
+    loops: dict[str, LoopFigures] = field(default_factory=lambda: defaultdict(LoopFigures))
+
+
+def _steps(visits: list[Visit]) -> list[list[Visit]]:
+    """Visits grouped into steps: by step number when every one has one,
+    else chains of overlapping intervals; in order."""
+    if not visits:
+        return []
+    numbers = [step_number(v.span) for v in visits]
+    if all(n is not None for n in numbers):
+        by: dict[int, list[Visit]] = defaultdict(list)
+        for v, n in zip(visits, numbers, strict=True):
+            assert n is not None
+            by[n].append(v)
+        return [sorted(by[n], key=lambda v: v.start) for n in sorted(by)]
+    steps: list[list[Visit]] = []
+    end = None
+    for v in sorted(visits, key=lambda v: (v.start, v.end)):
+        if steps and end is not None and v.start < end:
+            steps[-1].append(v)
+            end = max(end, v.end)
+        else:
+            steps.append([v])
+            end = v.end
+    return steps
+
+
+def _span_of_step(step: list[Visit]) -> tuple[int, int]:
+    return min(v.start for v in step), max(v.end for v in step)
+
+
+def _sequence(visit: Visit) -> list[list[Visit]]:
+    """The steps inside a visit, the visit itself counted before the first,
+    after the last, and between two separated by a span of its own."""
+    steps = _steps(visit.children)
+    if not steps:
+        return [[visit]]
+    out = [[visit]]
+    for i, step in enumerate(steps):
+        out.append(step)
+        if i + 1 < len(steps):
+            end, nxt = _span_of_step(step)[1], _span_of_step(steps[i + 1])[0]
+            if any(end <= o.start < nxt for o in visit.own):
+                out.append([visit])
+    out.append([visit])
+    return out
+
+
+def observe(spans: Iterable[Span], code_names: dict[str, str], system: str,
+            loop_entries: dict[str, str], bounds: dict[str, int]) -> Observed:
+    """Count what the runs did. ``code_names``: code name -> design node;
+    ``loop_entries``: loop -> its entry node; ``bounds``: loop -> max_iterations."""
+    obs = Observed()
+    runs: dict[str, list[Span]] = defaultdict(list)
+    for span in spans:
+        obs.spans += 1
+        runs[span.trace].append(span)
+    for trace in sorted(runs):
+        _run(trace, runs[trace], code_names, system, loop_entries, bounds, obs)
+    return obs
+
+
+def _run(trace: str, spans: list[Span], code_names: dict[str, str], system: str,
+         loop_entries: dict[str, str], bounds: dict[str, int], obs: Observed) -> None:
+    by_id = {s.id: s for s in spans}
+    mapped = {s.id: node for s in spans if (node := node_of(s, code_names, system))}
+    if not mapped:
+        for s in spans:
+            obs.unmapped[s.name] += 1
+        return
+    # Each span's nearest mapped ancestor-or-self: one pass in start order with
+    # a memo, so a deep tree costs its size.
+    owner: dict[str, str | None] = {}
+
+    def nearest(span_id: str) -> str | None:
+        chain = []
+        current: str | None = span_id
+        while current is not None and current not in owner:
+            if current in mapped:
+                owner[current] = current
+                break
+            chain.append(current)
+            parent = by_id[current].parent if current in by_id else None
+            current = parent if parent in by_id else None
+        found = owner.get(current) if current is not None else None
+        for c in chain:
+            owner[c] = found
+        return found
+
+    visits: dict[str, Visit] = {}  # visit span id -> visit
+    top: list[Visit] = []
+    for s in sorted(spans, key=lambda s: (s.start, -s.end)):
+        parent = s.parent if s.parent in by_id else None
+        above = nearest(parent) if parent is not None else None
+        if s.id in mapped:
+            holder = visits.get(above) if above is not None else None
+            if holder is not None and holder.node == mapped[s.id]:
+                owner[s.id] = holder.span.id  # the same node's inner span: its visit
+                holder.own.append(s)
+                continue
+            visit = Visit(mapped[s.id], s)
+            visits[s.id] = visit
+            (holder.children if holder is not None else top).append(visit)
+        elif above is not None and above in visits:
+            visits[above].own.append(s)
+        else:
+            obs.unmapped[s.name] += 1
+    obs.runs += 1
+    obs.visits += len(visits)
+    for v in visits.values():
+        obs.durations[v.node].append((v.end - v.start) / 1e6)
+    seen: set[tuple[str, str]] = set()
+    for sequence in [_steps(top), *(_sequence(v) for v in visits.values())]:
+        for a_step, b_step in itertools.pairwise(sequence):
+            for a in a_step:
+                for b in b_step:
+                    key = (a.node, b.node)
+                    obs.transitions[key] += 1
+                    obs.example.setdefault(key, trace)
+                    seen.add(key)
+    for key in seen:
+        obs.runs_with[key].add(trace)
+    for loop, entry in loop_entries.items():
+        _turns(trace, loop, [v for v in visits.values() if v.node == entry],
+               list(visits.values()), bounds.get(loop), obs)
+
+
+def _turns(trace: str, loop: str, entries: list[Visit], every: list[Visit],
+           bound: int | None, obs: Observed) -> None:
+    """A turn starts at each visit of the entry, and at each span of its own
+    that starts after one of its child steps (its next model call)."""
+    if not entries:
+        return
+    starts: list[tuple[int, Visit]] = []
+    for v in entries:
+        starts.append((v.start, v))
+        steps = _steps(v.children)
+        if steps:
+            first_end = _span_of_step(steps[0])[1]
+            ids = {o.id for o in v.own}
+            for o in v.own:  # the own spans not nested in another own span
+                if o.start >= first_end and o.parent not in ids:
+                    starts.append((o.start, v))
+    starts.sort(key=lambda t: t[0])
+    figures = obs.loops[loop]
+    figures.runs += 1
+    figures.turns.append(len(starts))
+    if len(starts) > figures.worst[0]:
+        figures.worst = (len(starts), trace)
+    if bound is not None:
+        figures.over_bound += len(starts) > bound
+        figures.at_bound += len(starts) >= bound
+    # The end of the last visit, or span of the entry's own, that starts in
+    # the turn; the tokens of the visits that start in it: one sorted pass.
+    candidates = sorted([(x.start, x.end) for x in every]
+                        + [(o.start, o.end) for v in entries for o in v.own])
+    keys = [c[0] for c in candidates]
+    ordered = sorted(every, key=lambda x: x.start)
+    visit_keys = [x.start for x in ordered]
+    prefix = [0]
+    counted = [0]
+    for x in ordered:
+        n = _tokens(x)
+        prefix.append(prefix[-1] + (n or 0))
+        counted.append(counted[-1] + (n is not None))
+    for i, (start, _) in enumerate(starts):
+        nxt = starts[i + 1][0] if i + 1 < len(starts) else None
+        j = (bisect_left(keys, nxt) if nxt is not None else len(keys)) - 1
+        # sorted by (start, end): of those starting last, the one ending last
+        last_end = candidates[j][1] if j >= 0 and candidates[j][0] >= start else start
+        figures.latencies.append((last_end - start) / 1e6)
+        lo = bisect_left(visit_keys, start)
+        hi = bisect_left(visit_keys, nxt) if nxt is not None else len(visit_keys)
+        if counted[hi] > counted[lo]:
+            figures.tokens.append(prefix[hi] - prefix[lo])
+
+
+def _tokens(visit: Visit) -> int | None:
+    """The tokens a visit's spans report, or None when none does."""
+    total, found = 0, False
+    for s in [visit.span, *visit.own]:
+        for key in ("gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
+                    "llm.token_count.prompt", "llm.token_count.completion"):
+            n = s.attributes.get(key)
+            if isinstance(n, int) and not isinstance(n, bool):
+                total, found = total + n, True
+    return total if found else None
