@@ -64,6 +64,10 @@ def test_sarif_for_every_rule_syntax_errors_and_a_team_rule(run, tmp_path):
             (tmp_path / "graph.json").write_text(example["graph"])
             doc = sarif_of(run("drift", "--format", "sarif", "case.loop", "--graph-json",
                                "graph.json"))
+        elif "traces" in example:  # a conform code
+            (tmp_path / "traces.json").write_text(example["traces"])
+            doc = sarif_of(run("conform", "--format", "sarif", "case.loop", "--traces",
+                               "traces.json"))
         else:
             doc = sarif_of(run("check", "--format", "sarif", "case.loop"))
         seen |= {r["ruleId"] for r in doc["runs"][0]["results"]}

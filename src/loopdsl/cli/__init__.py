@@ -22,7 +22,18 @@ from typing import Any, NoReturn
 import click
 
 from loopdsl import __version__
-from loopdsl.cli.commands import check, diff, drift, fmt, gen, project, render, rules, serve
+from loopdsl.cli.commands import (
+    check,
+    conform,
+    diff,
+    drift,
+    fmt,
+    gen,
+    project,
+    render,
+    rules,
+    serve,
+)
 from loopdsl.cli.output import (
     EXIT_ERROR,
     EXIT_FINDINGS,
@@ -115,10 +126,11 @@ def cli(ctx: click.Context) -> None:
     Describe a system as loops of context -> model -> interface -> feedback in
     .loop files; check them for broken loops (check, rules, explain), keep them
     tidy (fmt), draw them (render), write design reviews (doc, serve), generate
-    stub code (gen), compare two versions (diff) or the design with the app's
-    code (drift, import, graph), and export the typed model (export, schema); `lsp`
-    serves editors. Exit codes: 0 fine, 1 findings (or changes for
-    fmt --check), 2 the run itself failed. Run `loopdsl COMMAND --help` for a
+    stub code (gen), compare two versions (diff), the design with the app's
+    code (drift, import, graph) or with traces of real runs (conform), and
+    export the typed model (export, schema); `lsp` serves editors. Exit
+    codes: 0 fine, 1 findings (or changes for fmt --check), 2 the run itself
+    failed. Run `loopdsl COMMAND --help` for a
     command's options; docs/commands.md describes every command.
     """
     # `main` pauses the collector for one-shot commands (see there); a command
@@ -129,7 +141,7 @@ def cli(ctx: click.Context) -> None:
 
 for command in (check.check, fmt.fmt, rules.rules, rules.explain, render.render, render.doc,
                 serve.serve, gen.gen, project.export, project.schema, project.init,
-                diff.diff, drift.drift, drift.import_, drift.graph, serve.lsp):
+                diff.diff, drift.drift, drift.import_, drift.graph, conform.conform, serve.lsp):
     cli.add_command(command)
 
 

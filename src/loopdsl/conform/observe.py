@@ -275,33 +275,30 @@ def _turns(trace: str, loop: str, entries: list[Visit], every: list[Visit],
     candidates = sorted([(x.start, x.end) for x in every]
                         + [(o.start, o.end) for v in entries for o in v.own])
     keys = [c[0] for c in candidates]
-    ordered = sorted(every, key=lambda x: x.start)
-    visit_keys = [x.start for x in ordered]
+    points = sorted((s.start, n) for x in every for s in [x.span, *x.own]
+                    if (n := _tokens(s)) is not None)
+    token_keys = [p[0] for p in points]
     prefix = [0]
-    counted = [0]
-    for x in ordered:
-        n = _tokens(x)
-        prefix.append(prefix[-1] + (n or 0))
-        counted.append(counted[-1] + (n is not None))
+    for _, n in points:
+        prefix.append(prefix[-1] + n)
     for i, (start, _) in enumerate(starts):
         nxt = starts[i + 1][0] if i + 1 < len(starts) else None
         j = (bisect_left(keys, nxt) if nxt is not None else len(keys)) - 1
         # sorted by (start, end): of those starting last, the one ending last
         last_end = candidates[j][1] if j >= 0 and candidates[j][0] >= start else start
         figures.latencies.append((last_end - start) / 1e6)
-        lo = bisect_left(visit_keys, start)
-        hi = bisect_left(visit_keys, nxt) if nxt is not None else len(visit_keys)
-        if counted[hi] > counted[lo]:
+        lo = bisect_left(token_keys, start)
+        hi = bisect_left(token_keys, nxt) if nxt is not None else len(token_keys)
+        if hi > lo:
             figures.tokens.append(prefix[hi] - prefix[lo])
 
 
-def _tokens(visit: Visit) -> int | None:
-    """The tokens a visit's spans report, or None when none does."""
+def _tokens(span: Span) -> int | None:
+    """The tokens a span reports (GenAI or OpenInference), or None."""
     total, found = 0, False
-    for s in [visit.span, *visit.own]:
-        for key in ("gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
-                    "llm.token_count.prompt", "llm.token_count.completion"):
-            n = s.attributes.get(key)
-            if isinstance(n, int) and not isinstance(n, bool):
-                total, found = total + n, True
+    for key in ("gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
+                "llm.token_count.prompt", "llm.token_count.completion"):
+        n = span.attributes.get(key)
+        if isinstance(n, int) and not isinstance(n, bool):
+            total, found = total + n, True
     return total if found else None

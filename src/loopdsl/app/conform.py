@@ -1,0 +1,69 @@
+"""``conform``: a system of the design against traces of real runs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from loopdsl.app import AppError, UsageProblem
+from loopdsl.app.workspace import Checked, check, runs
+from loopdsl.model import Diagnostic
+
+
+@dataclass(frozen=True, slots=True)
+class Conformed:
+    """The design as checked, what conform reports (the errors that stop it,
+    or its findings, graded and suppressions applied), and the report's
+    figures (None when errors stopped it)."""
+
+    checked: Checked
+    findings: list[Diagnostic]
+    traces: tuple[Path, ...]
+    report: dict[str, Any] | None = None
+
+    def inputs(self) -> list[Path]:
+        return [*self.checked.inputs(), *self.traces]
+
+
+def conform(design: str, traces: Sequence[Path], *, system_id: str | None = None,
+            config_file: Path | None = None, select: Sequence[str] = (),
+            ignore: Sequence[str] = (), fail_on: str | None = None) -> Conformed:
+    """DESIGN's system against the runs in ``traces`` (OTLP/JSON files)."""
+    from loopdsl.conform import conform as compare
+    from loopdsl.conform.traces import TraceError, read_spans
+    from loopdsl.drift import DriftError, choose_system
+    from loopdsl.linter.suppress import apply_suppressions
+
+    if not traces:
+        raise UsageProblem("name the traces to compare with --traces FILE (OTLP/JSON)")
+    checked = check(runs([design], config_file, fail_on=fail_on), select, ignore)
+    registry, workspace = checked.registry, checked.workspace
+    if not workspace.files:
+        raise AppError(f"no .loop files found in {design}")
+    errors = checked.stops()
+    if errors:
+        return Conformed(checked, errors, tuple(traces))
+    try:
+        system = choose_system(workspace, system_id)
+    except DriftError as e:
+        raise AppError(str(e)) from None
+    try:
+        result = compare(system, read_spans(traces))
+    except TraceError as e:
+        raise AppError(str(e)) from None
+    found = [d for d in result.findings if registry.enabled(d.code)]
+    found = apply_suppressions(workspace, found, registry, report_unused=False)
+    return Conformed(checked, sorted((registry.grade(d) for d in found),
+                                     key=lambda d: d.sort_key), tuple(traces), result.report)
+
+
+def report_text(report: dict[str, Any], path: Path) -> str:
+    """The report in the format ``path``'s extension names."""
+    from loopdsl.conform.report import FORMATS, render
+
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise UsageProblem(f"--report {path}: name a .md, .json or .html file")
+    return render(report, fmt)

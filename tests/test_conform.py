@@ -1,0 +1,204 @@
+"""`loopdsl conform`: traces in the shapes real instrumentations write them
+(loopdsl's own attributes, LangGraph's metadata through OpenInference, the
+GenAI conventions, an agent span holding its model and tool calls), read
+from real files by the real console script."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_ids = itertools.count(1)
+
+
+def value(v: Any) -> dict[str, Any]:
+    if isinstance(v, bool):
+        return {"boolValue": v}
+    if isinstance(v, int):
+        return {"intValue": str(v)}
+    return {"stringValue": v}
+
+
+def span(trace: str, name: str, start: int, end: int, parent: dict[str, Any] | None = None,
+         **attrs: Any) -> dict[str, Any]:
+    """A span as the Collector writes it; times in ms, attributes with dots as __."""
+    return {"traceId": trace, "spanId": f"{next(_ids):016x}", "name": name,
+            **({"parentSpanId": parent["spanId"]} if parent else {}),
+            "startTimeUnixNano": str(start * 1_000_000), "endTimeUnixNano": str(end * 1_000_000),
+            "attributes": [{"key": k.replace("__", "."), "value": value(v)}
+                           for k, v in attrs.items()]}
+
+
+def otlp(*spans: dict[str, Any]) -> str:
+    return json.dumps({"resourceSpans": [{"resource": {}, "scopeSpans": [
+        {"scope": {"name": "test"}, "spans": list(spans)}]}]})
+
+
+AGENT = """system agent {
+  owner: "x"
+  context question { external: true }
+  model assistant { latency_ms: 1000 }
+  interface search
+  feedback review
+  question -> assistant
+  assistant -> review
+  loop tools { max_iterations: 3  budget_ms: 500  assistant -> search -> assistant }
+}
+"""
+
+
+def conform(run, tmp_path: Path, *lines: str, design: str = AGENT, more: tuple[str, ...] = ()):
+    (tmp_path / "design.loop").write_text(design)
+    (tmp_path / "traces.jsonl").write_text("\n".join(lines) + "\n")
+    return run("conform", "design.loop", "--traces", "traces.jsonl", "-f", "json", *more,
+               cwd=tmp_path)
+
+
+def codes(result) -> list[tuple[str, int]]:
+    return [(f["code"], f["line"]) for f in json.loads(result.stdout)]
+
+
+def agent_run(trace: str, tool_calls: int, step: int = 100) -> list[dict[str, Any]]:
+    """The OpenAI Agents SDK's shape: one agent span holding a model call,
+    then per tool call the tool span and the next model call; GenAI names."""
+    root = span(trace, "invoke_agent assistant", 0, (2 * tool_calls + 2) * step,
+                gen_ai__operation__name="invoke_agent", gen_ai__agent__name="assistant")
+    spans, t = [root], 0
+    for _ in range(tool_calls):
+        spans.append(span(trace, "chat", t, t + step - 10, root, gen_ai__operation__name="chat",
+                          gen_ai__agent__name="assistant", gen_ai__usage__input_tokens=100,
+                          gen_ai__usage__output_tokens=20))
+        t += step
+        spans.append(span(trace, "execute_tool search", t, t + step - 10, root,
+                          gen_ai__operation__name="execute_tool", gen_ai__tool__name="search"))
+        t += step
+    spans.append(span(trace, "chat", t, t + step - 10, root, gen_ai__operation__name="chat",
+                      gen_ai__agent__name="assistant", gen_ai__usage__input_tokens=100,
+                      gen_ai__usage__output_tokens=20))
+    return spans
+
+
+def test_an_agent_span_holding_its_calls_takes_a_turn_per_model_call(run, tmp_path):
+    review = span("r1", "review", 0, 10, loopdsl__node="review")
+    result = conform(run, tmp_path, otlp(*agent_run("a1", 2)), otlp(*agent_run("a2", 4)),
+                     otlp(review), more=("--report", "report.json"))
+    # a2 took 5 turns (five model calls) against a bound of 3; the agent never
+    # hands over to the review, which runs on its own
+    assert codes(result) == [("LD403", 8), ("LD404", 9)]
+    found = {f["code"]: f["message"] for f in json.loads(result.stdout)}
+    assert "took 5 turns in a run (trace a2), over its max_iterations of 3" in found["LD404"]
+    report = json.loads((tmp_path / "report.json").read_text())
+    tools = next(lp for lp in report["loops"] if lp["id"] == "tools")
+    assert tools["runs"] == 2 and tools["turns"] == {"p50": 3, "p95": 5, "max": 5}
+    assert tools["runs_at_bound"] == 2 and tools["max_iterations"] == 3
+    assert tools["tokens_per_turn"] == {"p50": 120, "p95": 120}
+    flows = {(f["source"], f["target"]): f["taken"] for f in report["flows"]}
+    assert flows[("assistant", "search")] == 6 and flows[("search", "assistant")] == 6
+
+
+def test_langgraph_through_openinference(run, tmp_path):
+    """LangGraph's node and step in the JSON `metadata` attribute; the
+    model's own span below its node is part of the visit, not a visit."""
+    def node(trace, name, step, start, end, parent):
+        meta = json.dumps({"langgraph_node": name, "langgraph_step": step})
+        return span(trace, name, start, end, parent, metadata=meta,
+                    openinference__span__kind="CHAIN")
+
+    def run_of(trace, turns):
+        root = span(trace, "LangGraph", 0, 1000, openinference__span__kind="CHAIN")
+        spans, t = [root], 0
+        for i in range(turns):
+            agent = node(trace, "assistant", 2 * i + 1, t, t + 40, root)
+            spans += [agent, span(trace, "ChatOpenAI", t + 1, t + 39, agent,
+                                  llm__token_count__prompt=50, llm__token_count__completion=5)]
+            if i + 1 < turns:
+                spans.append(node(trace, "search", 2 * i + 2, t + 50, t + 60, root))
+            t += 100
+        return spans
+
+    design = AGENT.replace("budget_ms: 500", "budget_ms: 50")
+    result = conform(run, tmp_path, otlp(*run_of("g1", 2)), otlp(*run_of("g2", 3)),
+                     design=design, more=("--report", "r.md"))
+    # the review never runs; a turn (the model, then the search) takes 60 ms
+    assert codes(result) == [("LD401", 6), ("LD405", 9)]
+    md = (tmp_path / "r.md").read_text()
+    assert "| tools | 2 | 2 / 3 / 3 | 3 | 1 | 60 / 60 | 50 | 55 / 55 |" in md
+    assert "| assistant | 5 | 40 | 40 | 1000 |" in md
+
+
+def test_undeclared_transitions_and_flows_never_taken(run, tmp_path):
+    def seq(trace, *names):
+        return otlp(*(span(trace, n, 10 * i, 10 * i + 5, loopdsl__node=n, loopdsl__step=i)
+                      for i, n in enumerate(names)))
+
+    result = conform(run, tmp_path, seq("t1", "assistant", "review"),
+                     seq("t2", "assistant", "review", "search"),
+                     seq("t3", "search", "review"))
+    found = json.loads(result.stdout)
+    assert [(f["code"], f["line"]) for f in found] == [
+        ("LD402", 1), ("LD402", 1), ("LD403", 9), ("LD403", 9)]
+    messages = [f["message"] for f in found]
+    assert "from 'review' to 'search' (1 run, e.g. trace t2)" in messages[0]
+    assert "from 'search' to 'review' (1 run, e.g. trace t3)" in messages[1]
+
+
+def test_latency_and_files_of_every_kind(run, tmp_path):
+    design = AGENT
+    slow = otlp(span("s1", "assistant", 0, 2500, loopdsl__node="assistant"),
+                span("s1", "search", 2600, 2700, loopdsl__node="search"))
+    (tmp_path / "design.loop").write_text(design)
+    with gzip.open(tmp_path / "a.json.gz", "wt") as f:
+        f.write(json.dumps(json.loads(slow), indent=2))  # one object over many lines
+    (tmp_path / "b.jsonl").write_text(otlp(span("s2", "review", 0, 5, loopdsl__node="review")))
+    result = run("conform", "design.loop", "--traces", "a.json.gz", "--traces", "b.jsonl",
+                 "-f", "json", cwd=tmp_path)
+    # and no run goes from the assistant to the review, or back from the search
+    assert codes(result) == [("LD406", 4), ("LD403", 8), ("LD405", 9), ("LD403", 9)]
+    found = {f["code"]: f["message"] for f in json.loads(result.stdout)}
+    assert "takes 2500 ms (median) against the 1000 ms it declares" in found["LD406"]
+    assert "2700 ms per turn at the 95th percentile, over its budget of 500 ms" in found[
+        "LD405"]
+
+
+def test_no_runs_no_findings_and_the_report_says_so(run, tmp_path):
+    other = otlp(span("x1", "GET /health", 0, 1))
+    result = conform(run, tmp_path, other, more=("--report", "r.html"))
+    assert json.loads(result.stdout) == [] and result.exit_code == 0
+    page = (tmp_path / "r.html").read_text()
+    assert "No runs of system" in page and "GET /health" in page
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("not json at all", "not OTLP/JSON"),
+    ('{"spans": []}', "expected an object with 'resourceSpans'"),
+    (None, "cannot read"),
+])
+def test_traces_that_cannot_be_read_are_one_line_errors(run, tmp_path, content, message):
+    (tmp_path / "design.loop").write_text(AGENT)
+    if content is not None:
+        (tmp_path / "t.json").write_text(content)
+    result = run("conform", "design.loop", "--traces", "t.json", cwd=tmp_path)
+    assert result.exit_code == 2 and message in only_line(result)
+
+
+def only_line(result) -> str:
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    return line
+
+
+def test_the_report_never_replaces_an_input(run, tmp_path):
+    line = otlp(span("t", "assistant", 0, 5, loopdsl__node="assistant"))
+    (tmp_path / "design.loop").write_text(AGENT)
+    (tmp_path / "t.json").write_text(line)
+    result = run("conform", "design.loop", "--traces", "t.json", "--report", "t.json",
+                 cwd=tmp_path)
+    assert result.exit_code == 2 and (tmp_path / "t.json").read_text() == line
+    result = run("conform", "design.loop", "--traces", "t.json", "--report", "r.txt",
+                 cwd=tmp_path)
+    assert result.exit_code == 2 and "name a .md, .json or .html file" in only_line(result)
