@@ -77,6 +77,13 @@ def findings(result: Result) -> list[tuple[str, int, int]]:
     return [(f["code"], f["line"], f["column"]) for f in json.loads(result.stdout)]
 
 
+def plain_pytest_env() -> dict[str, str]:
+    """The environment for running a generated package's own tests: pytest
+    with no plugins auto-loaded (those the test extra's frameworks install
+    take seconds to start; generated tests need none of them)."""
+    return {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
 def subprocess_run(*args: str, cwd: Path, timeout: float = 120,
                    **kw: object) -> subprocess.CompletedProcess[str]:
     """The real console script as a child process; a hang fails the test."""

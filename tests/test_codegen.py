@@ -4,7 +4,6 @@ on every example and on hostile workspaces."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -15,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES, loopdsl_executable
+from conftest import EXAMPLES, loopdsl_executable, plain_pytest_env
 from loopdsl import loads
 from loopdsl.codegen import Names, generate, plan
 
@@ -122,15 +121,18 @@ system test {
 
 
 def run_tool(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=600, env=env)
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=600,
+                          env=plain_pytest_env())
 
 
-def check_with_real_tools(out: Path) -> None:
-    """ruff with its default rules, mypy --strict and the generated tests."""
+def check_with_real_tools(out: Path, mypy_cache: Path | None = None) -> None:
+    """ruff with its default rules, mypy --strict and the generated tests.
+    ``mypy_cache``: a cache shared between runs (the standard library's stubs
+    are checked once; mypy checks each cached module against its source)."""
     ruff = run_tool([sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "."], out)
     assert ruff.returncode == 0, ruff.stdout + ruff.stderr
-    mypy = run_tool([sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(out / ".mypy"),
+    cache = mypy_cache or out / ".mypy"
+    mypy = run_tool([sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(cache),
                      "."], out)
     assert mypy.returncode == 0, mypy.stdout + mypy.stderr
     tests = run_tool([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rx",
@@ -154,11 +156,17 @@ def every_name(out: Path) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("folder", sorted(p for p in EXAMPLES.iterdir() if p.is_dir()),
                          ids=lambda p: p.name)
-def test_examples_generate_code_that_passes_ruff_mypy_and_pytest(folder, tmp_path):
+def test_examples_generate_code_that_passes_ruff_mypy_and_pytest(folder, tmp_path,
+                                                                mypy_cache):
     out = tmp_path / "out"
     proc = gen([".", "-o", str(out)], folder)
     assert proc.returncode == 0, proc.stderr
-    check_with_real_tools(out)
+    check_with_real_tools(out, mypy_cache)
+
+
+@pytest.fixture(scope="module")
+def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("mypy-cache")
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CLEAN_LOOP, one_line_error, subprocess_run, with_team_rules
+from conftest import CLEAN_LOOP, one_line_error, plain_pytest_env, subprocess_run, with_team_rules
 
 # Each test runs the real console script (and, for drift, imports LangGraph or
 # Burr) several times: part of CI, not of the quick loop.
@@ -389,7 +389,8 @@ def test_a_huge_bound_does_not_make_the_generated_test_loop(tmp_path):
         "loop l {", "loop l { max_iterations: 100000000000 "))
     assert cli("gen", "big.loop", "-o", "out", cwd=tmp_path).returncode == 0
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-                          cwd=tmp_path / "out", capture_output=True, text=True, timeout=120)
+                          cwd=tmp_path / "out", capture_output=True, text=True, timeout=120,
+                          env=plain_pytest_env())
     assert " passed" in proc.stdout, proc.stdout + proc.stderr
 
 
@@ -447,7 +448,7 @@ def test_generated_code_for_awkward_designs_passes_ruff_mypy_and_its_tests(tmp_p
                  ["mypy", "--strict", "--cache-dir", str(tmp_path / "mypy"), "."],
                  ["pytest", "-q", "-p", "no:cacheprovider"]):
         proc = subprocess.run([sys.executable, "-m", *tool], cwd=out, capture_output=True,
-                              text=True, timeout=300)
+                              text=True, timeout=300, env=plain_pytest_env())
         assert proc.returncode == 0, proc.stdout + proc.stderr
     text = (out / "d" / "s" / "test_s.py").read_text()
     assert "def test_ab_runs_with_fakes" in text and "def test_a_b_runs_with_fakes" in text

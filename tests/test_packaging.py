@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, plain_pytest_env
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Extras that users install for a feature; test tools are not among them.
@@ -162,7 +162,8 @@ def test_every_command_works_in_a_fresh_environment(venv: Path, tmp_path: Path):
                 assert written.read_bytes().startswith(MAGIC[written.suffix]), args
     # The generated package's own test runs (pytest is the user's, not a dependency).
     generated = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-                               cwd=out / "stubs", capture_output=True, text=True, timeout=300)
+                               cwd=out / "stubs", capture_output=True, text=True, timeout=300,
+                               env=plain_pytest_env())
     assert generated.returncode == 0, generated.stdout + generated.stderr
     assert re.search(r"\d+ passed", generated.stdout)
 
