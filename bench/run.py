@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import shutil
 import statistics
 import subprocess
@@ -61,9 +62,14 @@ def cold_start(runs: int) -> None:
 
 
 def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """The shortest of ``repeat`` timings of ``fn()``, and its result."""
+    """The shortest of ``repeat`` timings of ``fn()``, and its result. The
+    garbage of earlier runs is collected before each (untimed): with the
+    collector paused, as the console script runs, it would otherwise pile up
+    and slow later stages by a varying amount (a 60 ms stage read 8x once)."""
     shortest, result = float("inf"), None
     for _ in range(repeat):
+        result = None
+        gc.collect()
         start = time.perf_counter()
         result = fn()
         shortest = min(shortest, time.perf_counter() - start)
