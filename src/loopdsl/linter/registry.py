@@ -3,7 +3,7 @@
 Every code is described by a TOML file (docs/team-rules.md): the rules the engine runs,
 built-in and the team's (``rule-paths``), and the codes other stages report
 (the parser's LD001, the resolver's LD002-LD006, the suppression pass's
-LD007, drift's LD3xx), which carry the same summary, rationale, help and
+LD007, drift's LD3xx, conform's LD4xx), which carry the same summary, rationale, help and
 examples. ``build(config)`` loads them, checks each rule against the check
 functions, and applies the configuration (select, ignore, extend-select,
 severity); the value it returns is handed to lint, to every report format,

@@ -22,7 +22,7 @@ def rules(fmt: str, config_file: Path | None) -> None:
 
     Origin is `builtin` or the path of a team's rule file (from rule-paths).
     Structural diagnostics LD001-LD007 come from the parser and resolver and
-    are listed too, as are drift's LD301-LD306.
+    are listed too, as are drift's LD301-LD309 and conform's LD401-LD406.
     """
     from loopdsl.app.workspace import catalog
     from loopdsl.linter.catalog import to_json, to_markdown, to_table
