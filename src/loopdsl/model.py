@@ -93,6 +93,17 @@ class Node(_Frozen):
         """``system.node``, unique in the workspace."""
         return f"{self.system}.{self.id}"
 
+    @property
+    def code_name(self) -> str:
+        """What the code calls it (``drift``, ``conform``): its ``impl``, else its id."""
+        impl = self.attributes.get("impl")
+        return impl if isinstance(impl, str) else self.id
+
+    @property
+    def external(self) -> bool:
+        """``external: true``: it lives outside the code, so no code or trace shows it."""
+        return self.attributes.get("external") is True
+
 
 class FlowStatement(_Frozen):
     """One place a flow is stated; the first one defines the flow."""

@@ -18,7 +18,7 @@ from typing import Any
 from loopdsl.conform.observe import Observed, observe
 from loopdsl.conform.traces import Span
 from loopdsl.diagnostics import reported
-from loopdsl.model import Diagnostic, Node, Role, System
+from loopdsl.model import Diagnostic, Role, System
 from loopdsl.printable import plain
 from loopdsl.vocabulary import is_positive_integer, number
 
@@ -28,15 +28,6 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(p / 100 * len(ordered)))
     return ordered[rank - 1]
-
-
-def _code_name(node: Node) -> str:
-    impl = node.attributes.get("impl")
-    return impl if isinstance(impl, str) else node.id
-
-
-def _external(node: Node) -> bool:
-    return node.attributes.get("external") is True
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +40,7 @@ class Conformed:
 def conform(system: System, spans: Iterable[Span]) -> Conformed:
     """LD401-LD406 of ``system`` against the runs in ``spans``, at their
     default severities, in source order, and the report's figures."""
-    code_names = {_code_name(n): n.qualified_id for n in system.nodes}
+    code_names = {n.code_name: n.qualified_id for n in system.nodes}
     entries = {lp.id: lp.flows[0][0] for lp in system.loops if lp.flows}
     bounds = {lp.id: b for lp in system.loops
               if is_positive_integer(b := lp.attributes.get("max_iterations"))}
@@ -71,7 +62,7 @@ def _findings(system: System, obs: Observed, bounds: dict[str, int]) -> list[Dia
     visited = set(obs.durations)
     for node in system.nodes:
         q = node.qualified_id
-        if q in visited or _external(node):
+        if q in visited or node.external:
             continue
         closing = ""
         if node.role == Role.FEEDBACK:

@@ -41,16 +41,6 @@ def choose_system(workspace: Workspace, system_id: str | None) -> System:
     return workspace.systems[0]
 
 
-def impl_of(node: Node) -> str:
-    """The code node that implements ``node``: its ``impl``, else its id."""
-    impl = node.attributes.get("impl")
-    return impl if isinstance(impl, str) else node.id
-
-
-def is_external(node: Node) -> bool:
-    return node.attributes.get("external") is True
-
-
 def _folding(code: CodeGraph, names: set[str]) -> Callable[[str], str]:
     """Names as both sides can see them: a subgraph whose inside one side does
     not show (the design names no ``sub:*`` node, or the code only the
@@ -87,10 +77,10 @@ def compare(system: System, code: CodeGraph) -> list[Diagnostic]:
     """Drift findings (LD301-LD309) of ``system`` against ``code``, at their
     default severities, in source order."""
     out: list[Diagnostic] = []
-    compared = [n for n in system.nodes if not is_external(n)]
-    fold = _folding(code, {impl_of(n) for n in compared})
+    compared = [n for n in system.nodes if not n.external]
+    fold = _folding(code, {n.code_name for n in compared})
     code = _folded(code, fold)
-    impl = {n.qualified_id: fold(impl_of(n)) for n in compared}
+    impl = {n.qualified_id: fold(n.code_name) for n in compared}
     design_of: dict[str, Node] = {}
     for node in compared:
         design_of.setdefault(impl[node.qualified_id], node)
