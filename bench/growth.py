@@ -6,8 +6,9 @@ systems, deep imports, a finding on every node, many suppressions), then
 make one id, many two-node cycles against as many loops), and fail when a
 stage grows far faster than the workspace. Linear growth costs about
 4x; a quadratic stage would cost about 16x. Absolute times are never checked
-(CI machines differ); each figure is the best of several runs, and a stage
-that takes under 20 ms at 4N is too small to judge.
+(CI machines differ); each figure is the best of several runs, a shape with a
+stage past the limit is measured again (up to twice, the best time of every
+run counting), and a stage that takes under 20 ms at 4N is too small to judge.
 
     python bench/growth.py [--nodes 1000] [--limit 8] [--shape NAME]
 """
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 STAGES = ("parse", "resolve", "lint", "check", "render dot", "fmt", "diff", "gen")
 TOO_SMALL = 0.02  # seconds: below this, timer noise decides the ratio
 CODE_SCALE = 4  # code graphs are measured at 4N and 16N nodes
+RETRIES = 2  # a shape past the limit is measured again, at most this often
 
 
 def best_of(repeat: int, fn: Callable[[], object]) -> float:
@@ -98,6 +101,51 @@ CODE_STAGES: dict[str, Callable[[int], Callable[[], object]]] = {
 }
 
 
+def _shape_times(name: str, nodes: int, repeat: int) -> tuple[Times, Times]:
+    """Each stage's best time on the shape at N and at 4N nodes."""
+    times = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (nodes, 4 * nodes):
+            folder = Path(tmp) / str(n)
+            gc.collect()  # the earlier shapes' garbage must not slow this one's timings
+            times[n] = measure(folder, SHAPES[name](n, folder), repeat)
+    return times[nodes], times[4 * nodes]
+
+
+Times = dict[str, float]  # stage -> best time
+
+
+def _code_times(name: str, n: int, repeat: int) -> tuple[Times, Times]:
+    """The code-graph stage's best time at N and at 4N code nodes."""
+    stage = CODE_STAGES[name]
+    return {name: best_of(repeat, stage(n))}, {name: best_of(repeat, stage(4 * n))}
+
+
+def _over(small: Times, large: Times, limit: float) -> list[tuple[str, float]]:
+    """The stages that grew past the limit, with their growth."""
+    out = []
+    for stage in small:
+        growth = large[stage] / max(small[stage], 1e-9)
+        if growth > limit and large[stage] >= TOO_SMALL:
+            out.append((stage, growth))
+    return out
+
+
+def _steady(timings: Callable[[], tuple[Times, Times]], limit: float) -> tuple[Times, Times]:
+    """The times at N and 4N; measured again while a stage is past the limit
+    (at most RETRIES times), each stage's best counting. A busy machine can
+    slow one timing of a linear stage past the limit; a quadratic stage stays
+    past it however often it runs."""
+    small, large = timings()
+    for _ in range(RETRIES):
+        if not _over(small, large, limit):
+            break
+        again_small, again_large = timings()
+        small = {k: min(v, again_small[k]) for k, v in small.items()}
+        large = {k: min(v, again_large[k]) for k, v in large.items()}
+    return small, large
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--nodes", type=int, default=1000, help="the smaller size (default 1000)")
@@ -114,20 +162,11 @@ def main() -> int:
           + " | ".join(STAGES) + " |")
     print("|---|---|---|" + "---|" * len(STAGES))
     for name in args.shape or SHAPES:
-        times = {}
-        with tempfile.TemporaryDirectory() as tmp:
-            for n in (args.nodes, 4 * args.nodes):
-                folder = Path(tmp) / str(n)
-                gc.collect()  # the earlier shapes' garbage must not slow this one's timings
-                times[n] = measure(folder, SHAPES[name](n, folder), args.repeat)
-        small, large = times[args.nodes], times[4 * args.nodes]
-        cells = []
-        for stage in STAGES:
-            growth = large[stage] / max(small[stage], 1e-9)
-            cells.append(f"{growth:.1f}x")
-            if growth > args.limit and large[stage] >= TOO_SMALL:
-                failed.append(f"{name}: {stage} grew {growth:.1f}x for 4x the nodes "
-                              f"(limit {args.limit}x)")
+        small, large = _steady(partial(_shape_times, name, args.nodes, args.repeat),
+                               args.limit)
+        cells = [f"{large[stage] / max(small[stage], 1e-9):.1f}x" for stage in STAGES]
+        failed += [f"{name}: {stage} grew {growth:.1f}x for 4x the nodes (limit {args.limit}x)"
+                   for stage, growth in _over(small, large, args.limit)]
         print(f"| {name} | {small['check']:.3f} s | {large['check']:.3f} s | "
               + " | ".join(cells) + " |", flush=True)
     # Code graphs cost little per node: sized up so the timer, not the
@@ -135,13 +174,13 @@ def main() -> int:
     base = CODE_SCALE * args.nodes
     print(f"\n| code graph | at {base:,} | at {4 * base:,} | growth |")
     print("|---|---|---|---|")
-    for name, stage in CODE_STAGES.items():
-        small_t = best_of(args.repeat, stage(base))
-        large_t = best_of(args.repeat, stage(4 * base))
-        growth = large_t / max(small_t, 1e-9)
-        print(f"| {name} | {small_t:.3f} s | {large_t:.3f} s | {growth:.1f}x |", flush=True)
-        if growth > args.limit and large_t >= TOO_SMALL:
-            failed.append(f"{name} grew {growth:.1f}x for 4x the nodes (limit {args.limit}x)")
+    for name in CODE_STAGES:
+        small, large = _steady(partial(_code_times, name, base, args.repeat), args.limit)
+        growth = large[name] / max(small[name], 1e-9)
+        print(f"| {name} | {small[name]:.3f} s | {large[name]:.3f} s | {growth:.1f}x |",
+              flush=True)
+        failed += [f"{name} grew {g:.1f}x for 4x the nodes (limit {args.limit}x)"
+                   for _, g in _over(small, large, args.limit)]
     for line in failed:
         print(f"growth: {line}", file=sys.stderr)
     return 1 if failed else 0
