@@ -3,7 +3,9 @@ for the benchmark's regular loops and for adversarial shapes (bench/shapes.py:
 cycles without feedback, one hub, a long chain, loops sharing nodes, many
 systems, deep imports, a finding on every node, many suppressions), then
 `import` and `drift` on code graphs of awkward shapes (code names that all
-make one id, many two-node cycles against as many loops), and fail when a
+make one id, many two-node cycles against as many loops), then `conform` on
+traces of 10N and 40N spans (bench/spans.py: many runs, one agent visit of
+many turns, steps of many parallel calls), and fail when a
 stage grows far faster than the workspace. Linear growth costs about
 4x; a quadratic stage would cost about 16x. Absolute times are never checked
 (CI machines differ); each figure is the best of several runs, a shape with a
@@ -29,6 +31,8 @@ from typing import TYPE_CHECKING
 sys.path.insert(0, str(Path(__file__).parent))
 from run import measure
 from shapes import SHAPES
+from spans import SHAPES as TRACE_SHAPES
+from spans import write as write_traces
 
 if TYPE_CHECKING:
     from loopdsl.drift import CodeGraph
@@ -36,6 +40,7 @@ if TYPE_CHECKING:
 STAGES = ("parse", "resolve", "lint", "check", "render dot", "fmt", "diff", "gen")
 TOO_SMALL = 0.02  # seconds: below this, timer noise decides the ratio
 CODE_SCALE = 4  # code graphs are measured at 4N and 16N nodes
+SPAN_SCALE = 10  # traces at 10N and 40N spans
 RETRIES = 2  # a shape past the limit is measured again, at most this often
 
 
@@ -94,10 +99,27 @@ def _drift_cycles(n: int) -> Callable[[], object]:
     return lambda: compare(system, code)
 
 
+def _conform(shape: str) -> Callable[[int], Callable[[], object]]:
+    """`conform` (read and checked) of about N spans of a traces shape."""
+    def stage(n: int) -> Callable[[], object]:
+        from loopdsl import load
+        from loopdsl.conform import conform
+        from loopdsl.conform.traces import read_runs
+
+        folder = tempfile.TemporaryDirectory()  # removed when the stage is dropped
+        design, traces = write_traces(shape, n, Path(folder.name))
+        system = load([design]).systems[0]
+        return lambda: (folder, conform(system, read_runs([traces])))
+    return stage
+
+
 CODE_STAGES: dict[str, Callable[[int], Callable[[], object]]] = {
     "import: code names that make one id": _colliding_names,
     "import: two-node cycles": _import_cycles,
     "drift: two-node cycles against loops": _drift_cycles,
+}
+SPAN_STAGES: dict[str, Callable[[int], Callable[[], object]]] = {
+    f"conform: {shape}": _conform(shape) for shape in TRACE_SHAPES
 }
 
 
@@ -115,9 +137,9 @@ def _shape_times(name: str, nodes: int, repeat: int) -> tuple[Times, Times]:
 Times = dict[str, float]  # stage -> best time
 
 
-def _code_times(name: str, n: int, repeat: int) -> tuple[Times, Times]:
-    """The code-graph stage's best time at N and at 4N code nodes."""
-    stage = CODE_STAGES[name]
+def _stage_times(stage: Callable[[int], Callable[[], object]], name: str, n: int,
+                 repeat: int) -> tuple[Times, Times]:
+    """A code-graph or traces stage's best time at N and at 4N."""
     return {name: best_of(repeat, stage(n))}, {name: best_of(repeat, stage(4 * n))}
 
 
@@ -169,18 +191,21 @@ def main() -> int:
                    for stage, growth in _over(small, large, args.limit)]
         print(f"| {name} | {small['check']:.3f} s | {large['check']:.3f} s | "
               + " | ".join(cells) + " |", flush=True)
-    # Code graphs cost little per node: sized up so the timer, not the
+    # Code graphs and spans cost little each: sized up so the timer, not the
     # dictionaries' first resizes, decides the ratio.
-    base = CODE_SCALE * args.nodes
-    print(f"\n| code graph | at {base:,} | at {4 * base:,} | growth |")
-    print("|---|---|---|---|")
-    for name in CODE_STAGES:
-        small, large = _steady(partial(_code_times, name, base, args.repeat), args.limit)
-        growth = large[name] / max(small[name], 1e-9)
-        print(f"| {name} | {small[name]:.3f} s | {large[name]:.3f} s | {growth:.1f}x |",
-              flush=True)
-        failed += [f"{name} grew {g:.1f}x for 4x the nodes (limit {args.limit}x)"
-                   for _, g in _over(small, large, args.limit)]
+    for what, scale, stages in (("code graph", CODE_SCALE, CODE_STAGES),
+                                ("traces (spans)", SPAN_SCALE, SPAN_STAGES)):
+        base = scale * args.nodes
+        print(f"\n| {what} | at {base:,} | at {4 * base:,} | growth |")
+        print("|---|---|---|---|")
+        for name, stage in stages.items():
+            small, large = _steady(partial(_stage_times, stage, name, base, args.repeat),
+                                   args.limit)
+            growth = large[name] / max(small[name], 1e-9)
+            print(f"| {name} | {small[name]:.3f} s | {large[name]:.3f} s | {growth:.1f}x |",
+                  flush=True)
+            failed += [f"{name} grew {g:.1f}x for 4x the nodes (limit {args.limit}x)"
+                       for _, g in _over(small, large, args.limit)]
     for line in failed:
         print(f"growth: {line}", file=sys.stderr)
     return 1 if failed else 0

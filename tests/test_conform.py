@@ -202,3 +202,28 @@ def test_the_report_never_replaces_an_input(run, tmp_path):
     result = run("conform", "design.loop", "--traces", "t.json", "--report", "r.txt",
                  cwd=tmp_path)
     assert result.exit_code == 2 and "name a .md, .json or .html file" in only_line(result)
+
+
+def test_a_run_is_handed_over_once_complete_and_may_span_files(tmp_path):
+    from loopdsl.conform.traces import read_runs
+
+    first, second = agent_run("b1", 1), agent_run("b2", 1)
+    (tmp_path / "one.jsonl").write_text("\n".join([
+        otlp(*second[:2]), otlp(*first), otlp(*second[2:3])]) + "\n")
+    (tmp_path / "two.jsonl").write_text(otlp(*second[3:]) + "\n")
+    runs = read_runs([tmp_path / "one.jsonl", tmp_path / "two.jsonl"])
+    # b1 is complete on the file's second line: it comes out before the
+    # reader reaches the second file, which holds the rest of b2
+    assert [s.trace for s in next(runs)] == ["b1"] * len(first)
+    assert [s.id for s in next(runs)] == [s["spanId"] for s in second]
+    assert next(runs, None) is None
+
+
+def test_what_conform_says_does_not_depend_on_the_order_of_the_runs(run, tmp_path):
+    runs = [otlp(*agent_run(f"o{i}", i % 4 + 1)) for i in range(8)]
+    forward = conform(run, tmp_path, *runs, more=("--report", "report.json"))
+    report = (tmp_path / "report.json").read_bytes()
+    backward = conform(run, tmp_path, *reversed(runs), more=("--report", "report.json"))
+    # o3 and o7 took 5 turns: the example named is the least trace id
+    assert forward.stdout == backward.stdout and "trace o3" in forward.stdout
+    assert (tmp_path / "report.json").read_bytes() == report

@@ -32,7 +32,7 @@ def conform(design: str, traces: Sequence[Path], *, system_id: str | None = None
             ignore: Sequence[str] = (), fail_on: str | None = None) -> Conformed:
     """DESIGN's system against the runs in ``traces`` (OTLP/JSON files)."""
     from loopdsl.conform import conform as compare
-    from loopdsl.conform.traces import TraceError, read_spans
+    from loopdsl.conform.traces import TraceError, read_runs
     from loopdsl.drift import DriftError, choose_system
     from loopdsl.linter.suppress import apply_suppressions
 
@@ -50,7 +50,7 @@ def conform(design: str, traces: Sequence[Path], *, system_id: str | None = None
     except DriftError as e:
         raise AppError(str(e)) from None
     try:
-        result = compare(system, read_spans(traces))
+        result = compare(system, read_runs(traces))
     except TraceError as e:
         raise AppError(str(e)) from None
     found = [d for d in result.findings if registry.enabled(d.code)]

@@ -37,14 +37,15 @@ class Conformed:
     report: dict[str, Any]
 
 
-def conform(system: System, spans: Iterable[Span]) -> Conformed:
-    """LD401-LD406 of ``system`` against the runs in ``spans``, at their
-    default severities, in source order, and the report's figures."""
+def conform(system: System, runs: Iterable[list[Span]]) -> Conformed:
+    """LD401-LD406 of ``system`` against ``runs`` (each the spans of one trace
+    id), at their default severities, in source order, and the report's
+    figures."""
     code_names = {n.code_name: n.qualified_id for n in system.nodes}
     entries = {lp.id: lp.flows[0][0] for lp in system.loops if lp.flows}
     bounds = {lp.id: b for lp in system.loops
               if is_positive_integer(b := lp.attributes.get("max_iterations"))}
-    obs = observe(spans, code_names, system.id, entries, bounds)
+    obs = observe(runs, code_names, system.id, entries, bounds)
     findings: list[Diagnostic] = []
     if obs.runs:
         findings = _findings(system, obs, bounds)

@@ -12,7 +12,6 @@ its spans, and only counts are kept across runs.
 from __future__ import annotations
 
 import itertools
-import json
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -20,21 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loopdsl.conform.traces import Span
-
-
-def _metadata(span: Span, key: str) -> Any:
-    """``key`` as an attribute, or inside the JSON-string ``metadata`` attribute
-    (where OpenInference's LangChain instrumentation puts LangGraph's)."""
-    if key in span.attributes:
-        return span.attributes[key]
-    meta = span.attributes.get("metadata")
-    if isinstance(meta, str) and key in meta:
-        try:
-            data = json.loads(meta)
-        except (json.JSONDecodeError, RecursionError):
-            return None
-        return data.get(key) if isinstance(data, dict) else None
-    return None
 
 
 def _operation(span: Span, allowed: str) -> bool:
@@ -46,7 +30,7 @@ def _operation(span: Span, allowed: str) -> bool:
 MAPPING: tuple[tuple[str, Any], ...] = (
     ("loopdsl.node", lambda s: s.attributes.get("loopdsl.node")),
     ("graph.node.id", lambda s: s.attributes.get("graph.node.id")),
-    ("langgraph_node", lambda s: _metadata(s, "langgraph_node")),
+    ("langgraph_node", lambda s: s.attributes.get("langgraph_node")),
     ("gen_ai.agent.name", lambda s: s.attributes.get("gen_ai.agent.name")
      if _operation(s, "invoke_agent") else None),
     ("gen_ai.tool.name", lambda s: s.attributes.get("gen_ai.tool.name")
@@ -73,7 +57,7 @@ def node_of(span: Span, code_names: dict[str, str], system: str) -> str | None:
 
 def step_number(span: Span) -> int | None:
     for key in ("loopdsl.step", "langgraph_step"):
-        value = _metadata(span, key)
+        value = span.attributes.get(key)
         if isinstance(value, int) and not isinstance(value, bool):
             return value
     return None
@@ -102,7 +86,7 @@ class LoopFigures:
     latencies: list[float] = field(default_factory=list)  # ms, per turn
     over_bound: int = 0  # runs over its bound
     at_bound: int = 0  # runs that reached it
-    worst: tuple[int, str] = (0, "")  # most turns, and a trace id
+    worst: tuple[int, str] = (0, "")  # most turns, and the least trace id with as many
     tokens: list[int] = field(default_factory=list)  # per turn, where spans carry them
 
 
@@ -116,7 +100,7 @@ class Observed:
     durations: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     transitions: Counter[tuple[str, str]] = field(default_factory=Counter)
     runs_with: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
-    example: dict[tuple[str, str], str] = field(default_factory=dict)
+    example: dict[tuple[str, str], str] = field(default_factory=dict)  # least trace id
     unmapped: Counter[str] = field(default_factory=Counter)
     loops: dict[str, LoopFigures] = field(default_factory=lambda: defaultdict(LoopFigures))
 
@@ -155,28 +139,28 @@ def _sequence(visit: Visit) -> list[list[Visit]]:
     steps = _steps(visit.children)
     if not steps:
         return [[visit]]
+    own = sorted(o.start for o in visit.own)
     out = [[visit]]
     for i, step in enumerate(steps):
         out.append(step)
         if i + 1 < len(steps):
             end, nxt = _span_of_step(step)[1], _span_of_step(steps[i + 1])[0]
-            if any(end <= o.start < nxt for o in visit.own):
+            first = bisect_left(own, end)  # the first own span starting at or after the end
+            if first < len(own) and own[first] < nxt:
                 out.append([visit])
     out.append([visit])
     return out
 
 
-def observe(spans: Iterable[Span], code_names: dict[str, str], system: str,
+def observe(runs: Iterable[list[Span]], code_names: dict[str, str], system: str,
             loop_entries: dict[str, str], bounds: dict[str, int]) -> Observed:
-    """Count what the runs did. ``code_names``: code name -> design node;
-    ``loop_entries``: loop -> its entry node; ``bounds``: loop -> max_iterations."""
+    """Count what the runs (each the spans of one trace id) did, in any order.
+    ``code_names``: code name -> design node; ``loop_entries``: loop -> its
+    entry node; ``bounds``: loop -> max_iterations."""
     obs = Observed()
-    runs: dict[str, list[Span]] = defaultdict(list)
-    for span in spans:
-        obs.spans += 1
-        runs[span.trace].append(span)
-    for trace in sorted(runs):
-        _run(trace, runs[trace], code_names, system, loop_entries, bounds, obs)
+    for spans in runs:
+        obs.spans += len(spans)
+        _run(spans[0].trace, spans, code_names, system, loop_entries, bounds, obs)
     return obs
 
 
@@ -231,66 +215,91 @@ def _run(trace: str, spans: list[Span], code_names: dict[str, str], system: str,
         obs.durations[v.node].append((v.end - v.start) / 1e6)
     seen: set[tuple[str, str]] = set()
     for sequence in [_steps(top), *(_sequence(v) for v in visits.values())]:
-        for a_step, b_step in itertools.pairwise(sequence):
-            for a in a_step:
-                for b in b_step:
-                    key = (a.node, b.node)
-                    obs.transitions[key] += 1
-                    obs.example.setdefault(key, trace)
+        # Every pair of a step's visit and the next step's, counted per node
+        # pair: two wide parallel steps cost their nodes, not their product.
+        nodes = [Counter(v.node for v in step) for step in sequence]
+        for a_nodes, b_nodes in itertools.pairwise(nodes):
+            for a, a_count in a_nodes.items():
+                for b, b_count in b_nodes.items():
+                    key = (a, b)
+                    obs.transitions[key] += a_count * b_count
+                    obs.example[key] = min(obs.example.get(key, trace), trace)
                     seen.add(key)
     for key in seen:
         obs.runs_with[key].add(trace)
+    by_node: dict[str, list[Visit]] = defaultdict(list)
+    for v in visits.values():
+        by_node[v.node].append(v)
+    timeline = _Timeline(list(visits.values()))
     for loop, entry in loop_entries.items():
-        _turns(trace, loop, [v for v in visits.values() if v.node == entry],
-               list(visits.values()), bounds.get(loop), obs)
+        if by_node.get(entry):
+            _turns(trace, loop, by_node[entry], timeline, bounds.get(loop), obs)
 
 
-def _turns(trace: str, loop: str, entries: list[Visit], every: list[Visit],
+class _Timeline:
+    """A run's visits and token counts in start order, to ask of any
+    interval by bisection: what ran last in it, how many tokens it used."""
+
+    def __init__(self, visits: list[Visit]) -> None:
+        self.visits = sorted((v.start, v.end) for v in visits)
+        self.starts = [start for start, _ in self.visits]
+        points = sorted((s.start, n) for v in visits for s in [v.span, *v.own]
+                        if (n := _tokens(s)) is not None)
+        self.token_starts = [start for start, _ in points]
+        self.prefix = [0, *itertools.accumulate(n for _, n in points)]
+
+    def tokens(self, start: int, before: int | None) -> int | None:
+        lo = bisect_left(self.token_starts, start)
+        hi = bisect_left(self.token_starts, before) if before is not None \
+            else len(self.token_starts)
+        return self.prefix[hi] - self.prefix[lo] if hi > lo else None
+
+
+def _last(intervals: list[tuple[int, int]], starts: list[int],
+          before: int | None) -> tuple[int, int] | None:
+    """Of the (start, end) intervals sorted, the last starting before
+    ``before`` (of those starting last, the one ending last)."""
+    j = (bisect_left(starts, before) if before is not None else len(starts)) - 1
+    return intervals[j] if j >= 0 else None
+
+
+def _turns(trace: str, loop: str, entries: list[Visit], timeline: _Timeline,
            bound: int | None, obs: Observed) -> None:
     """A turn starts at each visit of the entry, and at each span of its own
     that starts after one of its child steps (its next model call)."""
-    if not entries:
-        return
-    starts: list[tuple[int, Visit]] = []
+    starts: list[int] = []
     for v in entries:
-        starts.append((v.start, v))
+        starts.append(v.start)
         steps = _steps(v.children)
         if steps:
             first_end = _span_of_step(steps[0])[1]
             ids = {o.id for o in v.own}
             for o in v.own:  # the own spans not nested in another own span
                 if o.start >= first_end and o.parent not in ids:
-                    starts.append((o.start, v))
-    starts.sort(key=lambda t: t[0])
+                    starts.append(o.start)
+    starts.sort()
     figures = obs.loops[loop]
     figures.runs += 1
     figures.turns.append(len(starts))
-    if len(starts) > figures.worst[0]:
+    if len(starts) > figures.worst[0] or (len(starts) == figures.worst[0]
+                                          and trace < figures.worst[1]):
         figures.worst = (len(starts), trace)
     if bound is not None:
         figures.over_bound += len(starts) > bound
         figures.at_bound += len(starts) >= bound
-    # The end of the last visit, or span of the entry's own, that starts in
-    # the turn; the tokens of the visits that start in it: one sorted pass.
-    candidates = sorted([(x.start, x.end) for x in every]
-                        + [(o.start, o.end) for v in entries for o in v.own])
-    keys = [c[0] for c in candidates]
-    points = sorted((s.start, n) for x in every for s in [x.span, *x.own]
-                    if (n := _tokens(s)) is not None)
-    token_keys = [p[0] for p in points]
-    prefix = [0]
-    for _, n in points:
-        prefix.append(prefix[-1] + n)
-    for i, (start, _) in enumerate(starts):
-        nxt = starts[i + 1][0] if i + 1 < len(starts) else None
-        j = (bisect_left(keys, nxt) if nxt is not None else len(keys)) - 1
-        # sorted by (start, end): of those starting last, the one ending last
-        last_end = candidates[j][1] if j >= 0 and candidates[j][0] >= start else start
+    # A turn ends with the last visit, or span of the entry's own, that
+    # starts in it.
+    own = sorted((o.start, o.end) for v in entries for o in v.own)
+    own_starts = [start for start, _ in own]
+    for i, start in enumerate(starts):
+        nxt = starts[i + 1] if i + 1 < len(starts) else None
+        last = max(filter(None, (_last(timeline.visits, timeline.starts, nxt),
+                                 _last(own, own_starts, nxt))), default=None)
+        last_end = last[1] if last is not None and last[0] >= start else start
         figures.latencies.append((last_end - start) / 1e6)
-        lo = bisect_left(token_keys, start)
-        hi = bisect_left(token_keys, nxt) if nxt is not None else len(token_keys)
-        if hi > lo:
-            figures.tokens.append(prefix[hi] - prefix[lo])
+        tokens = timeline.tokens(start, nxt)
+        if tokens is not None:
+            figures.tokens.append(tokens)
 
 
 def _tokens(span: Span) -> int | None:

@@ -77,12 +77,12 @@ def conform_example(workspace: Any, traces: str) -> list[Any]:
     import json
 
     from loopdsl.conform import conform
-    from loopdsl.conform.traces import spans_of_documents
+    from loopdsl.conform.traces import runs_of_documents
     from loopdsl.drift import choose_system
 
     documents = [json.loads(line) for line in textwrap.dedent(traces).splitlines()
                  if line.strip()]
-    return conform(choose_system(workspace, None), spans_of_documents(documents)).findings
+    return conform(choose_system(workspace, None), runs_of_documents(documents)).findings
 
 
 def drift_example(workspace: Any, graph: str) -> list[Any]:
