@@ -8,10 +8,18 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import plain_pytest_env, subprocess_run
+from loopdsl import loads
+from loopdsl.codegen import generate
 
 _ids = itertools.count(1)
 
@@ -227,3 +235,126 @@ def test_what_conform_says_does_not_depend_on_the_order_of_the_runs(run, tmp_pat
     # o3 and o7 took 5 turns: the example named is the least trace id
     assert forward.stdout == backward.stdout and "trace o3" in forward.stdout
     assert (tmp_path / "report.json").read_bytes() == report
+
+
+# Real traces: examples/langgraph-agent answering six questions under
+# OpenInference's LangChain instrumentation (tests/traces/record.py).
+EXAMPLE = Path(__file__).parent.parent / "examples" / "langgraph-agent" / "design.loop"
+RECORDED = Path(__file__).parent / "traces" / "langgraph-agent.jsonl"
+
+
+def test_the_examples_recorded_runs_conform_and_the_report_counts_them(run, tmp_path):
+    result = run("conform", str(EXAMPLE), "--traces", str(RECORDED), "-f", "json",
+                 "--report", "report.json", cwd=tmp_path)
+    assert json.loads(result.stdout) == [] and result.exit_code == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert (report["runs"], report["visits"]) == (6, 32)
+    (answer,) = report["loops"]
+    # the two questions about a refund took a second round, the others one
+    assert answer["runs"] == 6 and answer["turns"] == {"p50": 1, "p95": 2, "max": 2}
+    assert answer["tokens_per_turn"] == {"p50": 51, "p95": 51}  # the fake model's 42 + 9
+    flows = {(f["source"], f["target"]): f["taken"] for f in report["flows"]}
+    assert flows == {("question", "draft"): 0, ("retrieve", "draft"): 8,
+                     ("draft", "respond"): 8, ("respond", "rate"): 8, ("rate", "retrieve"): 2}
+    assert report["unmapped"] == [{"name": "LangGraph", "spans": 6}]
+
+
+@pytest.mark.parametrize(("old", "new", "found"), [
+    ('  feedback rate "User rating"\n',
+     '  feedback rate "User rating"\n  model critic\n  draft -> critic\n', [("LD401", 12)]),
+    ("retrieve -> draft -> respond -> rate -> retrieve",
+     "retrieve -> draft -> rate -> retrieve\n    draft -> respond",
+     [("LD402", 4), ("LD403", 17)]),
+    ("  question -> draft\n", "  question -> draft\n  respond -> retrieve\n", [("LD403", 14)]),
+    ("max_iterations: 3", "max_iterations: 1", [("LD404", 15)]),
+    ("max_iterations: 3", "max_iterations: 3  budget_ms: 0.001", [("LD405", 15)]),
+    ('model draft "Answer drafter"', 'model draft "Answer drafter" { latency_ms: 0.0001 }',
+     [("LD406", 9)]),
+])
+def test_each_edit_to_the_design_gives_its_code_at_its_line(run, tmp_path, old, new, found):
+    design = EXAMPLE.read_text()
+    assert old in design
+    (tmp_path / "design.loop").write_text(design.replace(old, new))
+    result = run("conform", "design.loop", "--traces", str(RECORDED), "-f", "json",
+                 cwd=tmp_path)
+    assert codes(result) == found
+
+
+@pytest.mark.slow
+def test_recording_the_example_afresh_conforms(run, tmp_path):
+    """tests/traces/record.py, run now: the instrumentation and the SDK as
+    installed still give traces the example's design conforms to."""
+    out = tmp_path / "fresh.jsonl"
+    subprocess.run([sys.executable, str(RECORDED.parent / "record.py"), str(out)], check=True,
+                   capture_output=True, timeout=300)
+    result = run("conform", str(EXAMPLE), "--traces", str(out), "-f", "json")
+    assert json.loads(result.stdout) == [] and result.exit_code == 0
+
+
+# A conftest for a generated package: its tests' loop runs traced by the
+# OpenTelemetry SDK, written at the end as OTLP/JSON by record.py's encoder.
+TRACED_CONFTEST = """\
+import json
+import os
+import sys
+from pathlib import Path
+
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+sys.path.insert(0, {record!r})
+from record import otlp_json
+
+exporter = InMemorySpanExporter()
+provider = TracerProvider()
+provider.add_span_processor(SimpleSpanProcessor(exporter))
+trace.set_tracer_provider(provider)
+
+
+def pytest_sessionfinish(session):
+    document = otlp_json(exporter.get_finished_spans())
+    Path(os.environ["LOOPDSL_TRACES"]).write_text(json.dumps(document) + "\\n")
+"""
+
+
+@st.composite
+def rings(draw: st.DrawFn) -> str:
+    """A system whose loop runs through every node, in a ring."""
+    ids = draw(st.lists(st.sampled_from(["None", "match", "type", "print", "json", "self",
+                                         "turn", "run", "done", "übersetzung", "a",
+                                         "x2", "eval_set", "evalSet"]),
+                        min_size=2, max_size=6, unique=True))
+    roles = [draw(st.sampled_from(["context", "model", "interface", "feedback"])) for _ in ids]
+    # (a bound of 1 would leave the flow back never taken: no run goes round)
+    bound = draw(st.sampled_from(["", "max_iterations: 2  ", "max_iterations: 4  "]))
+    ring = " -> ".join([*ids, ids[0]])
+    body = "\n".join(f"  {role} {node}" for role, node in zip(roles, ids, strict=True))
+    return f'system s {{\n  owner: "x"\n{body}\n  loop l {{ {bound}{ring} }}\n}}\n'
+
+
+@pytest.mark.slow
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(design=rings())
+def test_generated_code_traced_by_the_sdk_conforms_to_its_design(design, tmp_path_factory):
+    """A property: a generated loop's own tests, run under the OpenTelemetry
+    SDK, leave OTLP/JSON traces its design conforms to with no finding."""
+    out = tmp_path_factory.mktemp("traced")
+    (out / "design.loop").write_text(design)
+    for path, (text, _) in generate(loads(design, filename="design.loop")).items():
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_text(text)
+    (out / "conftest.py").write_text(TRACED_CONFTEST.format(record=str(RECORDED.parent)))
+    traces = out / "traces.jsonl"
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "."],
+                           cwd=out, capture_output=True, text=True, timeout=300,
+                           env={**plain_pytest_env(), "LOOPDSL_TRACES": str(traces)})
+    assert tests.returncode == 0, design + tests.stdout
+    result = subprocess_run("conform", "design.loop", "--traces", str(traces), "-f", "json",
+                            "--report", "report.json", cwd=out)
+    assert json.loads(result.stdout) == [], design + result.stdout
+    report = json.loads((out / "report.json").read_text())
+    assert report["runs"] > 0 and all(n["visits"] > 0 for n in report["nodes"])
+    assert report["unmapped"][0]["name"] == "loop l"  # each run's own span

@@ -1,14 +1,23 @@
-"""A help-desk agent built with LangGraph: plain functions, no model call and
-no network, so that `loopdsl drift` can import it anywhere.
+"""A help-desk agent built with LangGraph: plain functions and a fake chat
+model, no network, so that `loopdsl drift` can import it and run it anywhere.
 
     loopdsl drift design.loop --langgraph app:graph
 """
 
 from __future__ import annotations
 
+import itertools
 from typing import Literal, TypedDict
 
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
 from langgraph.graph import END, START, StateGraph
+
+# A stand-in for a chat model: the same short answer every time, with the
+# token counts a real one reports.
+model = GenericFakeChatModel(messages=itertools.cycle([AIMessage(
+    "Restart the router, then sign in again.",
+    usage_metadata={"input_tokens": 42, "output_tokens": 9, "total_tokens": 51})]))
 
 
 class State(TypedDict, total=False):
@@ -25,9 +34,9 @@ def retrieve(state: State) -> State:
 
 
 def draft(state: State) -> State:
-    """Draft an answer from the articles (a stand-in for a model call)."""
-    return {"draft": " / ".join(state.get("articles", [])),
-            "rounds": state.get("rounds", 0) + 1}
+    """Draft an answer from the articles with the chat model."""
+    prompt = f"Answer {state.get('question', '')!r} from: {state.get('articles', [])}"
+    return {"draft": str(model.invoke(prompt).content), "rounds": state.get("rounds", 0) + 1}
 
 
 def respond(state: State) -> State:
@@ -36,8 +45,10 @@ def respond(state: State) -> State:
 
 
 def rate(state: State) -> State:
-    """The user's rating of the answer (a stand-in: always satisfied)."""
-    return {"rating": 5}
+    """The user's rating of the answer (a stand-in: a first answer about a
+    refund disappoints)."""
+    poor = "refund" in state.get("question", "") and state.get("rounds", 0) < 2
+    return {"rating": 2 if poor else 5}
 
 
 def retry(state: State) -> Literal["retrieve", "__end__"]:

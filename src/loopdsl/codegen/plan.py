@@ -52,6 +52,7 @@ class Step:
     node: NodeCode
     args: list[tuple[str, str]]  # (field, expression in turn())
     expected: list[list[tuple[str, str]]]  # per turn of the generated test: (field, value)
+    level: int  # its step in the turn: 0, or one more than the last node of this turn it reads
 
 
 @dataclass(slots=True)
@@ -63,6 +64,7 @@ class LoopCode:
     turn_cls: str
     max_iterations: int | None
     steps: list[Step]  # the own nodes, in turn order
+    levels: int  # the steps of a turn (its nodes' levels)
     externals: list[Wire]  # the arguments of turn() and run()
     uses_previous: bool
     path: str  # a -> b -> c, for the docstring (sanitised names)
@@ -223,7 +225,12 @@ def _plan_loop(pkg: Package, loop: Loop, codes: dict[str, NodeCode],
     bound = _bound(loop)
     test_turns = 1 if bound == 1 else 2  # the second reads the first's outputs
     steps = []
+    level: dict[str, int] = {}
     for c in order:
+        q_c = c.node.qualified_id
+        # its step: one after the last node of this turn whose output it reads
+        level[q_c] = 1 + max((level[q] for q in wired[q_c]
+                              if q in position and position[q] < position[q_c]), default=-1)
         args: list[tuple[str, str]] = []
         expected: list[list[tuple[str, str]]] = [[] for _ in range(test_turns)]
         # in the order of the node's fields (the order the flows are stated)
@@ -239,12 +246,13 @@ def _plan_loop(pkg: Package, loop: Loop, codes: dict[str, NodeCode],
                 value = f"{wire.test_type}(content={wire.source.node.id!a})"
                 for turn, values in enumerate(expected):
                     values.append((wire.name, value if now or turn > 0 else "None"))
-        steps.append(Step(c, args, expected))
+        steps.append(Step(c, args, expected, level[q_c]))
     name = camel_case(loop.id)
     return LoopCode(
         id=loop.id, label=loop.label, cls=pkg.names.derived(name, "Loop"),
         impl=pkg.names.derived(name, "Runner"), turn_cls=pkg.names.derived(name, "Turn"),
-        max_iterations=bound, steps=steps, externals=list(externals.values()),
+        max_iterations=bound, steps=steps, levels=1 + max(level.values(), default=-1),
+        externals=list(externals.values()),
         uses_previous=any(e.startswith("previous.") for s in steps for _, e in s.args),
         path=" -> ".join(c.var for c in order), test=tests.snake(loop.id), test_turns=test_turns)
 
