@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from conftest import plain_pytest_env, subprocess_run
 from loopdsl import loads
 from loopdsl.codegen import generate
+from loopdsl.render.view import TIMES
 
 _ids = itertools.count(1)
 
@@ -358,3 +359,65 @@ def test_generated_code_traced_by_the_sdk_conforms_to_its_design(design, tmp_pat
     report = json.loads((out / "report.json").read_text())
     assert report["runs"] > 0 and all(n["visits"] > 0 for n in report["nodes"])
     assert report["unmapped"][0]["name"] == "loop l"  # each run's own span
+
+
+# What the runs did, drawn on the design: render, doc and serve with --traces.
+WITH_CRITIC = EXAMPLE.read_text().replace(
+    '  feedback rate "User rating"\n',
+    '  feedback rate "User rating"\n  model critic "Critic"\n  draft -> critic\n')
+
+
+def test_render_draws_counts_on_flows_and_fades_what_no_run_reached(run, tmp_path):
+    (tmp_path / "design.loop").write_text(WITH_CRITIC)
+    result = run("render", "design.loop", "--traces", str(RECORDED), "-f", "dot", "-o", "-",
+                 cwd=tmp_path)
+    dot = result.stdout
+    edges = {line.split(" [")[0].strip(): line for line in dot.splitlines() if " -> " in line}
+    assert f'label="{TIMES}8"' in edges['"helpdesk.retrieve" -> "helpdesk.draft"']
+    assert f'label="{TIMES}2"' in edges['"helpdesk.rate" -> "helpdesk.retrieve"']
+    # the critic never ran: it and the flow to it are faded
+    critic = next(line for line in dot.splitlines()
+                  if line.strip().startswith('"helpdesk.critic"'))
+    assert 'fillcolor="#FAFAFA"' in critic and "0 visits in the traces" in critic
+    assert "style=dotted" in edges['"helpdesk.draft" -> "helpdesk.critic"']
+    # the question comes from outside the code: no trace can show its flow
+    assert "label=" not in edges['"helpdesk.question" -> "helpdesk.draft"']
+    assert "observed in 6 runs: turns p50 1, max 2" in dot and "faded: no run" in dot
+
+
+def test_mermaid_doc_and_the_review_page_draw_the_runs_too(run, tmp_path):
+    (tmp_path / "design.loop").write_text(WITH_CRITIC)
+    mermaid = run("render", "design.loop", "--traces", str(RECORDED), "-f", "mermaid", "-o",
+                  "-", cwd=tmp_path).stdout
+    assert f'-->|"{TIMES}8"|' in mermaid and "class n5 faded" in mermaid
+    assert "stroke:#9E9E9E,stroke-dasharray" in mermaid
+    run("doc", "design.loop", "--traces", str(RECORDED), "-o", "review.md", cwd=tmp_path)
+    assert f'|"{TIMES}8"|' in (tmp_path / "review.md").read_text()
+    run("doc", "design.loop", "--traces", str(RECORDED), "-o", "review.html", cwd=tmp_path)
+    page = (tmp_path / "review.html").read_text()
+    assert f"{TIMES}8" in page and "observed in 6 runs" in page
+
+
+def test_the_live_page_reads_the_traces_again_when_they_change(tmp_path):
+    from loopdsl.app.review import LivePage
+
+    (tmp_path / "design.loop").write_text(WITH_CRITIC)
+    traces = tmp_path / "traces.jsonl"
+    lines = RECORDED.read_text().splitlines()
+    traces.write_text(lines[0] + "\n")
+    live = LivePage([str(tmp_path / "design.loop")], traces=[traces])
+    assert traces in live.files()
+    assert "observed in 1 run:" in live.build("1").html
+    traces.write_text("\n".join(lines) + "\n")
+    assert "observed in 6 runs:" in live.build("2").html
+    traces.write_text("not json\n")  # being rewritten: drawn without it, and said so
+    page = live.build("3")
+    assert "observed in" not in page.html and "drawn without the traces" in page.warnings[0]
+
+
+def test_traces_that_cannot_be_read_stop_render_before_it_writes(run, tmp_path):
+    (tmp_path / "design.loop").write_text(WITH_CRITIC)
+    (tmp_path / "t.jsonl").write_text("{}\n")
+    result = run("render", "design.loop", "--traces", "t.jsonl", "-o", "out.svg", cwd=tmp_path)
+    assert result.exit_code == 2 and "resourceSpans" in only_line(result)
+    assert not (tmp_path / "out.svg").exists()

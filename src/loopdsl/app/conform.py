@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loopdsl.app import AppError, UsageProblem
 from loopdsl.app.workspace import Checked, check, runs
-from loopdsl.model import Diagnostic
+from loopdsl.model import Diagnostic, Workspace
+from loopdsl.printable import plain
+
+if TYPE_CHECKING:
+    from loopdsl.render.view import Runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,3 +71,40 @@ def report_text(report: dict[str, Any], path: Path) -> str:
     if fmt is None:
         raise UsageProblem(f"--report {path}: name a .md, .json or .html file")
     return render(report, fmt)
+
+
+def drawn_runs(workspace: Workspace, traces: Sequence[Path]) -> Runs | None:
+    """What the runs in ``traces`` did, to draw on each system of the
+    workspace (``render``, ``doc`` and ``serve`` with ``--traces``); None
+    without traces."""
+    from loopdsl.conform import conform as compare
+    from loopdsl.conform.traces import TraceError, read_runs
+    from loopdsl.render.view import Runs
+
+    if not traces:
+        return None
+    visits: dict[str, int] = {}
+    taken: dict[tuple[str, str], int] = {}
+    loops: dict[str, str] = {}
+    for system in workspace.systems:
+        try:
+            result = compare(system, read_runs(traces))
+        except TraceError as e:
+            raise AppError(str(e)) from None
+        seen = result.observed
+        visits |= {n.qualified_id: len(seen.durations.get(n.qualified_id, ()))
+                   for n in system.nodes}
+        taken |= {f.key: seen.transitions.get(f.key, 0) for f in system.flows}
+        loops |= {f"{system.id}.{lp['id']}": _observed(lp) for lp in result.report["loops"]}
+    return Runs(frozenset(s.id for s in workspace.systems), visits, taken, loops)
+
+
+def _observed(loop: dict[str, Any]) -> str:
+    """A loop's observed figures, for its legend row."""
+    if not loop["runs"]:
+        return "observed: no run"
+    turns = loop["turns"]
+    said = (f"observed in {loop['runs']} run{'s' if loop['runs'] != 1 else ''}: "
+            f"turns p50 {plain(turns['p50'])}, max {turns['max']}")
+    p95 = loop["turn_latency_ms"]["p95"]
+    return said + (f"; {plain(p95)} ms per turn (p95)" if p95 is not None else "")

@@ -5,6 +5,7 @@ install it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,28 +32,33 @@ class Drawing:
 
 
 def drawing(file: str, fmt: str, *, loop_id: str | None = None, findings: bool = False,
-            direction: str = "auto", config_file: Path | None = None) -> Drawing:
+            direction: str = "auto", config_file: Path | None = None,
+            traces: Sequence[Path] = ()) -> Drawing:
     """FILE's workspace, or one loop of it, in ``fmt`` (dot, mermaid, svg,
-    png or pdf); with ``findings``, nodes and flows with findings marked."""
+    png or pdf); with ``findings``, nodes and flows with findings marked;
+    with ``traces``, what the runs in them did drawn on it."""
+    from loopdsl.app.conform import drawn_runs
     from loopdsl.render.view import ViewError
 
     found = design(file, config_file)
     marked = found.findings if findings else None
+    done = drawn_runs(found.workspace, traces)
     try:
         if fmt == "mermaid":
             from loopdsl.render.mermaid import to_mermaid
 
             data: str | bytes = to_mermaid(found.workspace, loop=loop_id, findings=marked,
-                                           direction=direction)
+                                           direction=direction, runs=done)
         else:
             from loopdsl.render.dot import to_dot
 
-            data = to_dot(found.workspace, loop=loop_id, findings=marked, direction=direction)
+            data = to_dot(found.workspace, loop=loop_id, findings=marked, direction=direction,
+                          runs=done)
             if fmt in IMAGE_FORMATS:
                 data = _image(data, fmt)
     except ViewError as e:
         raise AppError(str(e)) from None
-    return Drawing(data, found.inputs())
+    return Drawing(data, [*found.inputs(), *traces])
 
 
 def change_drawing(result: Diff, fmt: str) -> Drawing:

@@ -8,21 +8,27 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from loopdsl.app import AppError
+from loopdsl.app.conform import drawn_runs
 from loopdsl.app.workspace import check, design, files_of, runs, watched
 from loopdsl.model import Diagnostic, Workspace
 from loopdsl.review import Review, build_review
 
+if TYPE_CHECKING:
+    from loopdsl.render.view import Runs
+
 
 def draw(review: Review, workspace: Workspace, findings: list[Diagnostic],
-         direction: str = "auto") -> list[str]:
+         direction: str = "auto", runs: Runs | None = None) -> list[str]:
     """The HTML page's diagrams; without Graphviz, a warning to show (the
     page then shows the diagram's Mermaid source)."""
     from loopdsl.render.dot import GraphvizFailed, GraphvizMissing
     from loopdsl.review import draw as draw_svgs
 
     try:
-        draw_svgs(review, workspace, findings, direction)
+        draw_svgs(review, workspace, findings, direction, runs)
     except (GraphvizMissing, GraphvizFailed) as e:
         return [f"{e}; the page shows the diagram's Mermaid source instead"]
     return []
@@ -36,20 +42,22 @@ class Document:
 
 
 def document(file: str, fmt: str, *, direction: str = "auto",
-             config_file: Path | None = None) -> Document:
-    """FILE's review as Markdown (``md``) or one HTML file (``html``)."""
+             config_file: Path | None = None, traces: Sequence[Path] = ()) -> Document:
+    """FILE's review as Markdown (``md``) or one HTML file (``html``); with
+    ``traces``, what the runs in them did drawn on its diagrams."""
     from loopdsl.review.document import to_html, to_markdown
 
     found = design(file, config_file)
+    done = drawn_runs(found.workspace, traces)
     review = build_review(found.workspace, found.findings, found.registry, direction=direction,
-                          root=found.root)
+                          root=found.root, runs=done)
     warnings: list[str] = []
     if fmt == "html":
-        warnings = draw(review, found.workspace, found.findings, direction)
+        warnings = draw(review, found.workspace, found.findings, direction, done)
         text = to_html(review)
     else:
         text = to_markdown(review)
-    return Document(text, warnings, found.inputs())
+    return Document(text, warnings, [*found.inputs(), *traces])
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +73,11 @@ class Page:
 class LivePage:
     """The review of PATHS as ``serve`` shows it, built again on each save."""
 
-    def __init__(self, paths: Sequence[str], config_file: Path | None = None) -> None:
+    def __init__(self, paths: Sequence[str], config_file: Path | None = None,
+                 traces: Sequence[Path] = ()) -> None:
         self.paths = list(paths)
         self.config_file = config_file
+        self.traces = list(traces)  # read again on each build: new runs show
         self._good: Review | None = None  # the last review of a design without errors
         self._seen: list[Path] = []  # what the last build read: imports, configurations
 
@@ -84,9 +94,13 @@ class LivePage:
         if errors and self._good is not None:
             review = dataclasses.replace(self._good, version=version, problems=errors)
         else:
+            try:
+                done = drawn_runs(workspace, self.traces)
+            except AppError as e:  # a traces file being rewritten: drawn without it
+                done, warnings = None, [f"{e}; drawn without the traces"]
             review = build_review(workspace, checked.findings, checked.registry,
-                                  root=checked.runs[0].root)
-            warnings = draw(review, workspace, checked.findings)
+                                  root=checked.runs[0].root, runs=done)
+            warnings += draw(review, workspace, checked.findings, runs=done)
             review.version, review.problems = version, errors
             if not errors:
                 self._good = review
@@ -95,6 +109,8 @@ class LivePage:
 
     def files(self) -> list[Path]:
         """Every file whose change makes a new page: the designs PATHS name,
-        what the last build read, the configurations and team rule files."""
+        what the last build read, the configurations and team rule files,
+        and the traces."""
         groups = runs(self.paths, self.config_file)
-        return list(dict.fromkeys([*files_of(groups), *watched(groups), *self._seen]))
+        return list(dict.fromkeys([*files_of(groups), *watched(groups), *self._seen,
+                                   *self.traces]))

@@ -103,6 +103,18 @@ system_option = click.option(
     "--system", "system_id", metavar="ID",
     help="The design's system to compare (required when DESIGN has several).")
 
+_TRACES_FORMAT = ("as OTLP/JSON, as the OpenTelemetry Collector's file exporter writes them "
+                  "(one object per line, or one per file; .gz too). Repeat for more files; a "
+                  "run may span several.")
+
+
+def traces_option(help: str, *, required: bool = False) -> Callable[[_F], _F]:
+    """``--traces FILE`` (repeatable): traces of real runs, OTLP/JSON."""
+    return click.option("--traces", "traces", multiple=True, required=required,
+                        type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+                        help=f"{help} {_TRACES_FORMAT}")
+
+
 DIRECTION = click.option(
     "--direction", type=click.Choice(["auto", "LR", "TB"]), default="auto", show_default=True,
     help="Left to right, top to bottom, or auto: top to bottom when left to right would be "

@@ -22,14 +22,21 @@ from graphviz.quoting import quote  # type: ignore[import-untyped]
 from loopdsl.model import Diagnostic, Role, Workspace
 from loopdsl.printable import printable
 from loopdsl.render.view import (
+    FADED,
+    FADED_FILL,
     ROLE_MEANINGS,
     ROLE_STYLES,
     SEVERITY_COLORS,
+    TIMES,
+    TRACED_KEY,
+    Runs,
     View,
     ViewFlow,
     ViewNode,
     build_view,
+    flow_caption,
     readable_direction,
+    runs_said,
 )
 
 INSTALL_HINT = (
@@ -65,12 +72,12 @@ LARGE = 150  # nodes above which dot's layout passes are bounded
 
 def to_dot(workspace: Workspace, *, loop: str | None = None,
            findings: list[Diagnostic] | None = None, direction: str = "auto",
-           links: bool = False, legend: bool = True) -> str:
+           links: bool = False, legend: bool = True, runs: Runs | None = None) -> str:
     """DOT source for the workspace (or one loop); deterministic. With
     ``links``, each node links to ``#node-<system>.<id>``, its row in the
     review document; without ``legend``, no legend (a page that shows one
-    already)."""
-    view = build_view(workspace, loop=loop, findings=findings)
+    already); with ``runs``, what traced runs did drawn on it."""
+    view = build_view(workspace, loop=loop, findings=findings, runs=runs)
     if direction == "auto":
         direction = readable_direction(view)
     g = graphviz.Digraph("loopdsl")
@@ -128,6 +135,11 @@ def _node(g: graphviz.Digraph, vn: ViewNode, name: str, links: bool) -> None:
     tooltip = f"{node.qualified_id}: {node.label} ({role}, kind {node.kind})"
     if vn.shape == "box":
         style["style"] = "rounded,filled"
+    if vn.visits == 0:
+        style |= {"fillcolor": FADED_FILL, "color": FADED, "fontcolor": FADED,
+                  "style": f"{style.get('style', 'filled')},dashed"}
+    if vn.visits is not None:
+        tooltip += f"\n{runs_said(vn.visits, 'visit')} in the traces"
     if vn.severity is not None:
         style |= {"color": SEVERITY_COLORS[vn.severity], "penwidth": "3"}
         tooltip = "\n".join([tooltip, *vn.messages])
@@ -145,14 +157,19 @@ def _flow(g: graphviz.Digraph, vf: ViewFlow, source: str, target: str) -> None:
         style["class"] = " ".join(f"loop-{i}" for i in vf.loop_indexes)
     if vf.back:
         style["style"] = "dashed"
+    if vf.taken == 0:
+        style |= {"color": FADED, "fontcolor": FADED, "style": "dotted"}
     tooltip = f"{vf.flow.source} -> {vf.flow.target}"
     if vf.loops:
         tooltip += " (loop " + ", ".join(vf.loops) + ")"
+    if vf.taken is not None:
+        tooltip += f"\ntaken {runs_said(vf.taken, 'time')} in the traces"
     if vf.severity is not None:
         style |= {"color": SEVERITY_COLORS[vf.severity], "penwidth": "3",
                   "fontcolor": SEVERITY_COLORS[vf.severity]}
         tooltip = "\n".join(vf.messages)
-    label = text(vf.flow.label) if vf.flow.label else None
+    caption = flow_caption(vf)
+    label = text(caption) if caption else None
     # As g.edge() writes it; the names are quoted, so no port syntax is read.
     g.body.append(f"\t{source} -> {target}{_attr_list(label, style, text(tooltip))}\n")
 
@@ -177,6 +194,9 @@ def _legend(g: graphviz.Digraph, view: View) -> None:
     for sev in view.severities:
         rows.append(f'<tr><td><font color="{SEVERITY_COLORS[sev]}">■</font></td>'
                     f'<td align="left">outlined: has a finding of severity {sev.value}</td></tr>')
+    if view.traced:
+        rows.append(f'<tr><td><font color="{FADED}">┈┈▶ {TIMES}0</font></td>'
+                    f'<td align="left">{TRACED_KEY}</td></tr>')
     table = ('<<table border="0" cellborder="0" cellspacing="2" cellpadding="3" '
              'color="#BDBDBD">' + "".join(rows) + "</table>>")
     g.node("legend", label=table, shape="box", style="rounded", color="#BDBDBD",

@@ -15,11 +15,16 @@ import re
 from loopdsl.model import Diagnostic, Role, Severity, Workspace
 from loopdsl.printable import printable
 from loopdsl.render.view import (
+    FADED,
+    FADED_FILL,
     ROLE_MEANINGS,
     ROLE_STYLES,
     SEVERITY_COLORS,
+    TRACED_KEY,
+    Runs,
     ViewNode,
     build_view,
+    flow_caption,
     readable_direction,
 )
 
@@ -62,11 +67,12 @@ def node_shape(role: Role | None) -> tuple[str, str]:
 
 def to_mermaid(workspace: Workspace, *, loop: str | None = None,
                findings: list[Diagnostic] | None = None, direction: str = "auto",
-               legend: bool = True) -> str:
+               legend: bool = True, runs: Runs | None = None) -> str:
     """A Mermaid flowchart for the workspace (or one loop); deterministic.
     ``direction`` ``auto`` is ``readable_direction``'s choice; without
-    ``legend``, no legend (a page that shows one already)."""
-    view = build_view(workspace, loop=loop, findings=findings)
+    ``legend``, no legend (a page that shows one already); with ``runs``,
+    what traced runs did drawn on it."""
+    view = build_view(workspace, loop=loop, findings=findings, runs=runs)
     if direction == "auto":
         direction = readable_direction(view)
     # The title lives in YAML front matter, where a JSON string is a valid scalar.
@@ -79,25 +85,33 @@ def to_mermaid(workspace: Workspace, *, loop: str | None = None,
         out += [indent + _node(vn) for vn in cluster.nodes]
         if several:
             out.append("  end")
+    out += [f"  class {vn.id} faded" for cluster in view.clusters for vn in cluster.nodes
+            if vn.visits == 0]
     out += [f"  class {vn.id} finding_{vn.severity.value}" for cluster in view.clusters
             for vn in cluster.nodes if vn.severity is not None]
     link_styles = []
     for i, vf in enumerate(view.flows):
         arrow = "-.->" if vf.back else "-->"
-        label = f'|"{text(vf.flow.label)}"|' if vf.flow.label else ""
+        caption = flow_caption(vf)
+        label = f'|"{text(caption)}"|' if caption else ""
         out.append(f"  {vf.source} {arrow}{label} {vf.target}")
         if vf.severity is not None:
             link_styles.append(f"  linkStyle {i} stroke:{SEVERITY_COLORS[vf.severity]},"
                                "stroke-width:3px")
+        elif vf.taken == 0:
+            link_styles.append(f"  linkStyle {i} stroke:{FADED},stroke-dasharray:2 3")
         elif vf.colors:
             link_styles.append(f"  linkStyle {i} stroke:{vf.colors[0]},stroke-width:2px")
     out += link_styles
     if legend:
-        out += _legend(view.roles, view.loops, view.severities)
+        out += _legend(view.roles, view.loops, view.severities, view.traced)
     for role in Role:
         style = ROLE_STYLES[role]
         out.append(f"  classDef {role.value} fill:{style.fill},stroke:{style.border}")
     out.append("  classDef unknown fill:#F5F5F5,stroke:#757575")
+    if view.traced:
+        out.append(f"  classDef faded fill:{FADED_FILL},stroke:{FADED},color:{FADED},"
+                   "stroke-dasharray:4 3")
     for sev, color in SEVERITY_COLORS.items():
         out.append(f"  classDef finding_{sev.value} stroke:{color},stroke-width:3px")
     return "\n".join(out) + "\n"
@@ -113,7 +127,7 @@ def _node(vn: ViewNode) -> str:
 
 
 def _legend(roles: list[Role], loops: list[tuple[str, str, str]],
-            severities: list[Severity]) -> list[str]:
+            severities: list[Severity], traced: bool) -> list[str]:
     """The legend's rows, in this order: roles, loops, the way back, the
     severity colours the diagram shows; chained by invisible links, so that
     Mermaid lays them out top to bottom in that order."""
@@ -138,6 +152,9 @@ def _legend(roles: list[Role], loops: list[tuple[str, str, str]],
         rows.append(f"legend_{sev.value}")
         out.append(f'    legend_{sev.value}["outlined: has a finding of severity {sev.value}"]'
                    f":::finding_{sev.value}")
+    if traced:
+        rows.append("legend_traced")
+        out.append(f'    legend_traced["{text(TRACED_KEY)}"]:::faded')
     out += [f"    {a} ~~~ {b}" for a, b in itertools.pairwise(rows)]
     out.append("  end")
     return out

@@ -22,6 +22,10 @@ LOOP_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
                "#8C564B", "#7F7F7F", "#BCBD22", "#17BECF"]
 SEVERITY_COLORS = {Severity.ERROR: "#C62828", Severity.WARNING: "#EF6C00",
                    Severity.INFO: "#1565C0"}
+# With traces: what no run visited or took, faded.
+FADED, FADED_FILL = "#9E9E9E", "#FAFAFA"
+TIMES = "\u00d7"  # the multiplication sign, before a flow's count of times taken
+TRACED_KEY = f"faded: no run in the traces visited it or took it; {TIMES}N: times taken"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,18 @@ SHAPES = {"box", "rect", "rectangle", "square", "ellipse", "oval", "circle", "no
 _COLOR = re.compile(r"^(#[0-9A-Fa-f]{6}|[a-z]{3,20})$")
 
 
+@dataclass(frozen=True, slots=True)
+class Runs:
+    """What runs did, to draw on the design (``--traces``): for the systems
+    compared with traces, each node's visits, each flow's count of times
+    taken, and each loop's observed turns and latency in words."""
+
+    systems: frozenset[str]
+    visits: dict[str, int]  # node qualified id -> visits
+    taken: dict[tuple[str, str], int]  # flow key -> times taken
+    loops: dict[str, str]  # "system.loop" -> e.g. "observed 1-2 turns, 4 ms per turn (p95)"
+
+
 @dataclass(slots=True)
 class ViewNode:
     id: str  # synthetic: n0, n1, ...
@@ -63,6 +79,7 @@ class ViewNode:
     border: str
     severity: Severity | None = None
     messages: list[str] = field(default_factory=list)
+    visits: int | None = None  # with traces: how often runs visited it
 
 
 @dataclass(slots=True)
@@ -76,6 +93,7 @@ class ViewFlow:
     severity: Severity | None = None
     loop_indexes: list[int] = field(default_factory=list)  # positions in View.loops
     messages: list[str] = field(default_factory=list)
+    taken: int | None = None  # with traces: how often runs took it
 
 
 @dataclass(slots=True)
@@ -93,6 +111,7 @@ class View:
     loops: list[tuple[str, str, str]]  # (name, colour, severity colour or "")
     roles: list[Role]  # roles present, for the legend
     severities: list[Severity] = field(default_factory=list)  # marked, for the legend
+    traced: bool = False  # drawn with what runs did: the legend says how
 
 
 def _worst(current: Severity | None, new: Severity) -> Severity:
@@ -116,8 +135,9 @@ def _kind_style(kinds: dict[str, Kind], node: Node) -> RoleStyle:
 
 
 def build_view(workspace: Workspace, *, loop: str | None = None,
-               findings: list[Diagnostic] | None = None) -> View:
-    """The diagram's content; ``loop`` (``id`` or ``system.id``) keeps one loop."""
+               findings: list[Diagnostic] | None = None, runs: Runs | None = None) -> View:
+    """The diagram's content; ``loop`` (``id`` or ``system.id``) keeps one loop;
+    ``runs``: what traced runs did, drawn on the systems they were compared with."""
     all_loops = workspace.loops()
     flows = workspace.flows()
     title = " / ".join(s.label for s in workspace.systems) or "loopdsl"
@@ -151,6 +171,8 @@ def build_view(workspace: Workspace, *, loop: str | None = None,
             if style is None:
                 style = styles[node.kind] = _kind_style(kinds, node)
             vn = ViewNode(f"n{len(ids)}", node, style.shape, style.fill, style.border)
+            if runs is not None and s.id in runs.systems and not node.external:
+                vn.visits = runs.visits.get(node.qualified_id, 0)
             for d in by_element.get(f"node:{node.qualified_id}", []) if by_element else ():
                 vn.severity = _worst(vn.severity, d.severity)
                 vn.messages.append(f"{d.code} {d.message}")
@@ -168,6 +190,8 @@ def build_view(workspace: Workspace, *, loop: str | None = None,
         for key in lp.flows:
             holders.setdefault(key, []).append(lp)
     roles = {n.node.qualified_id: n.node.role for c in clusters for n in c.nodes}
+    # the nodes traces can show (an external node's flows are not counted)
+    traced = {n.node.qualified_id for c in clusters for n in c.nodes if n.visits is not None}
     view_flows = []
     for f in flows:
         if f.source not in ids or f.target not in ids:
@@ -177,6 +201,8 @@ def build_view(workspace: Workspace, *, loop: str | None = None,
                       [colors[(lp.system, lp.id)] for lp in held], [lp.id for lp in held],
                       roles.get(f.source) == Role.FEEDBACK,
                       loop_indexes=[position[(lp.system, lp.id)] for lp in held])
+        if runs is not None and f.system in runs.systems and traced.issuperset(f.key):
+            vf.taken = runs.taken.get(f.key, 0)
         for d in by_element.get(f"flow:{f.source}->{f.target}", []) if by_element else ():
             vf.severity = _worst(vf.severity, d.severity)
             vf.messages.append(f"{d.code} {d.message}")
@@ -194,6 +220,8 @@ def build_view(workspace: Workspace, *, loop: str | None = None,
             name += f" · at most {bound} turns"
         if is_number(budget):
             name += f" · budget {plain(budget)} ms"
+        if runs is not None and f"{lp.system}.{lp.id}" in runs.loops:
+            name += f" · {runs.loops[f'{lp.system}.{lp.id}']}"
         loop_rows.append((name, colors[(lp.system, lp.id)],
                           SEVERITY_COLORS[worst] if worst else ""))
         if worst is not None:
@@ -205,7 +233,19 @@ def build_view(workspace: Workspace, *, loop: str | None = None,
                     | {f.severity for f in view_flows if f.severity} | loop_severities,
                     key=lambda sev: -sev.rank)
     return View(title, clusters, view_flows, loop_rows, [r for r in Role if r in present],
-                marked)
+                marked, traced=runs is not None)
+
+
+def flow_caption(vf: ViewFlow) -> str | None:
+    """A flow's label, and with traces how often runs took it (``TIMES`` 3)."""
+    parts = [vf.flow.label] if vf.flow.label else []
+    if vf.taken is not None:
+        parts.append(f"{TIMES}{vf.taken}")
+    return " ".join(parts) or None
+
+
+def runs_said(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 # --- direction ----------------------------------------------------------------------

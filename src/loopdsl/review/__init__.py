@@ -19,6 +19,7 @@ from loopdsl.vocabulary import number
 
 if TYPE_CHECKING:
     from loopdsl.linter.registry import Registry
+    from loopdsl.render.view import Runs
 
 
 LOOP_DIAGRAMS = 24  # loops drawn on their own; more would make the page the size of
@@ -220,7 +221,7 @@ def _drawn_loops(systems: list[SystemFacts]) -> list[tuple[str, LoopFacts]]:
 
 
 def draw(review: Review, workspace: Workspace, findings: list[Diagnostic],
-         direction: str = "auto") -> None:
+         direction: str = "auto", runs: Runs | None = None) -> None:
     """Graphviz SVGs for the HTML page, by one run of ``dot``: the workspace's
     and each drawn loop's (the page's first diagram has the legend), nodes
     linked to their rows. Raises
@@ -228,9 +229,10 @@ def draw(review: Review, workspace: Workspace, findings: list[Diagnostic],
     from loopdsl.render.dot import to_dot, to_svgs
 
     loops = _drawn_loops(review.systems)
-    sources = [to_dot(workspace, findings=findings, direction=direction, links=True)]
+    sources = [to_dot(workspace, findings=findings, direction=direction, links=True, runs=runs)]
     sources += [to_dot(workspace, loop=f"{system}.{lp.id}", findings=findings,
-                       direction=direction, links=True, legend=False) for system, lp in loops]
+                       direction=direction, links=True, legend=False, runs=runs)
+                for system, lp in loops]
     svgs = to_svgs(sources)
     review.svg = svgs[0]
     for (_, lp), svg in zip(loops, svgs[1:], strict=True):
@@ -239,9 +241,10 @@ def draw(review: Review, workspace: Workspace, findings: list[Diagnostic],
 
 def build_review(workspace: Workspace, findings: list[Diagnostic],
                  registry: Registry | None = None, *, direction: str = "auto",
-                 root: Path | None = None) -> Review:
+                 root: Path | None = None, runs: Runs | None = None) -> Review:
     """Everything the document says, computed once for both formats; the
-    checklist holds the rules the registry runs (default: the default ones)."""
+    checklist holds the rules the registry runs (default: the default ones);
+    ``runs``: what traced runs did, drawn on the diagrams."""
     from loopdsl.linter.registry import build
     from loopdsl.render.mermaid import to_mermaid
 
@@ -257,14 +260,14 @@ def build_review(workspace: Workspace, findings: list[Diagnostic],
     systems = [_system_facts(s, graph, from_root(s.file, root)) for s in workspace.systems]
     for system, facts in _drawn_loops(systems):
         facts.mermaid = to_mermaid(workspace, loop=f"{system}.{facts.id}", findings=findings,
-                                   direction=direction, legend=False)
+                                   direction=direction, legend=False, runs=runs)
     return Review(
         title=f"Design review: {title}",
         systems=systems,
         findings={k: v for k, v in by_severity.items() if v},
         checklist=checklist,
         files=[from_root(f.path, root) for f in workspace.files],
-        mermaid=to_mermaid(workspace, findings=findings, direction=direction),
+        mermaid=to_mermaid(workspace, findings=findings, direction=direction, runs=runs),
         loop_menu=[(f"loop-{i}", f"{lp.system}.{lp.id}: {lp.label}")
                    for i, lp in enumerate(workspace.loops())],
         costs=[c for s in workspace.systems if (c := _costs(s, graph)) is not None],

@@ -6,16 +6,12 @@ from pathlib import Path
 
 import click
 
-from loopdsl.cli.options import findings_options, system_option
+from loopdsl.cli.options import findings_options, system_option, traces_option
 
 
 @click.command()
 @click.argument("design", type=click.Path(path_type=str))
-@click.option("--traces", "traces", multiple=True, required=True,
-              type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
-              help="Traces of real runs as OTLP/JSON, as the OpenTelemetry Collector's file "
-                   "exporter writes them (one object per line, or one per file; .gz too). "
-                   "Repeat for more files; a run may span several.")
+@traces_option("Traces of real runs", required=True)
 @system_option
 @click.option("--report", "report", type=click.Path(path_type=Path, dir_okay=False),
               metavar="OUT", help="Also write the observed figures (per node, flow and loop) "

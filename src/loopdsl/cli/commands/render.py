@@ -6,12 +6,15 @@ from pathlib import Path
 
 import click
 
-from loopdsl.cli.options import DIRECTION, config_option
+from loopdsl.cli.options import DIRECTION, config_option, traces_option
 
 _RENDER_SUFFIXES = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pdf": "pdf",
                     ".mmd": "mermaid", ".mermaid": "mermaid"}
 _DOC_SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 _SETTINGS = "Read settings from this file instead of the nearest one."
+_DRAWN = ("Draw what the runs in these traces did: each flow labelled with how often runs "
+          "took it, nodes and flows no run reached faded, each loop's observed turns and "
+          "latency in the legend. Traces")
 
 
 @click.command()
@@ -30,9 +33,11 @@ _SETTINGS = "Read settings from this file instead of the nearest one."
               help="Outline nodes and flows with findings in the colour of their worst "
                    "severity (messages as SVG tooltips).")
 @DIRECTION
+@traces_option(_DRAWN)
 @config_option(_SETTINGS)
 def render(file: str, fmt: str | None, output: Path | None, loop_id: str | None,
-           findings: bool, direction: str, config_file: Path | None) -> None:
+           findings: bool, direction: str, traces: tuple[Path, ...],
+           config_file: Path | None) -> None:
     """Draw FILE's workspace (or one loop) as a diagram.
 
     Roles have their own shape and colour, each loop's flows share a colour,
@@ -45,7 +50,7 @@ def render(file: str, fmt: str | None, output: Path | None, loop_id: str | None,
 
     fmt = format_for(fmt, output, _RENDER_SUFFIXES, "svg")
     drawn = drawing(file, fmt, loop_id=loop_id, findings=findings, direction=direction,
-                    config_file=config_file)
+                    config_file=config_file, traces=traces)
     emit(drawn.data, output or beside(file, {"mermaid": ".mmd"}.get(fmt, f".{fmt}")),
          announce=True, inputs=drawn.inputs)
 
@@ -61,9 +66,10 @@ def render(file: str, fmt: str | None, output: Path | None, loop_id: str | None,
               help="Where to write; `-` for standard output. Default: FILE's name with .md "
                    "or .html, beside FILE.")
 @DIRECTION
+@traces_option(_DRAWN)
 @config_option(_SETTINGS)
 def doc(file: str, fmt: str | None, output: Path | None, direction: str,
-        config_file: Path | None) -> None:
+        traces: tuple[Path, ...], config_file: Path | None) -> None:
     """Write a design-review document for FILE's workspace.
 
     It holds the systems and owners, the diagram, each loop (its cycle, whether
@@ -76,7 +82,8 @@ def doc(file: str, fmt: str | None, output: Path | None, direction: str,
     from loopdsl.cli.output import beside, emit, format_for, warn
 
     fmt = format_for(fmt, output, _DOC_SUFFIXES, "md")
-    written = document(file, fmt, direction=direction, config_file=config_file)
+    written = document(file, fmt, direction=direction, config_file=config_file,
+                       traces=traces)
     for line in written.warnings:
         warn(line)
     emit(written.text, output or beside(file, f".{fmt}"), announce=True, inputs=written.inputs)

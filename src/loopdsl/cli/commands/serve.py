@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from loopdsl.cli.options import config_option
+from loopdsl.cli.options import config_option, traces_option
 
 
 @click.command()
@@ -16,8 +16,11 @@ from loopdsl.cli.options import config_option
               help="The port to listen on (0: any free one).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="The address to listen on; the default serves this machine only.")
+@traces_option("Draw what the runs in these traces did (as `render --traces`), read again "
+               "when they change. Traces")
 @config_option("Read settings from this file instead of the nearest one above each path.")
-def serve(paths: tuple[str, ...], port: int, host: str, config_file: Path | None) -> None:
+def serve(paths: tuple[str, ...], port: int, host: str, traces: tuple[Path, ...],
+          config_file: Path | None) -> None:
     """Serve the design-review page of PATHS (default: the current directory)
     on localhost, kept current: every save updates the open page in place,
     keeping its zoom and scroll.
@@ -35,7 +38,7 @@ def serve(paths: tuple[str, ...], port: int, host: str, config_file: Path | None
     if not is_loopback(host):
         warn(f"serving on {host}: anyone who can reach this machine there can read the "
              "design (the default, 127.0.0.1, serves this machine only)")
-    live = LivePage(paths, config_file)
+    live = LivePage(paths, config_file, traces)
 
     def build(version: str) -> Page:
         page = live.build(version)
