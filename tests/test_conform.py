@@ -238,6 +238,7 @@ def test_what_conform_says_does_not_depend_on_the_order_of_the_runs(run, tmp_pat
     assert (tmp_path / "report.json").read_bytes() == report
 
 
+BURR = Path(__file__).parent.parent / "examples" / "burr-review"
 # Real traces: examples/langgraph-agent answering six questions under
 # OpenInference's LangChain instrumentation (tests/traces/record.py).
 EXAMPLE = Path(__file__).parent.parent / "examples" / "langgraph-agent" / "design.loop"
@@ -421,3 +422,43 @@ def test_traces_that_cannot_be_read_stop_render_before_it_writes(run, tmp_path):
     result = run("render", "design.loop", "--traces", "t.jsonl", "-o", "out.svg", cwd=tmp_path)
     assert result.exit_code == 2 and "resourceSpans" in only_line(result)
     assert not (tmp_path / "out.svg").exists()
+
+
+def test_burr_runs_traced_through_its_opentelemetry_bridge_conform(tmp_path, monkeypatch):
+    """examples/burr-review/traced.py: Burr's own OpenTelemetry bridge and a
+    hook naming each action's node, under the SDK, as OTLP/JSON. A reviewer's
+    session is one trace: one session reviews three items, another one."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    monkeypatch.syspath_prepend(str(BURR))
+    monkeypatch.syspath_prepend(str(RECORDED.parent))
+    for name in ("app", "traced"):  # another example's app.py may be loaded as `app`:
+        monkeypatch.setitem(sys.modules, name, None)  # put back as it was afterwards,
+        monkeypatch.delitem(sys.modules, name)  # and imported afresh now
+    from burr.integrations.opentelemetry import OpenTelemetryBridge
+    from record import otlp_json
+    from traced import NameTheNode, application
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("burr")
+    for items in (3, 1):
+        app = application(OpenTelemetryBridge(tracer=tracer), NameTheNode())
+        with tracer.start_as_current_span("review session"):
+            for _ in range(items):
+                app.run(halt_after=["review"])
+    (tmp_path / "traces.json").write_text(json.dumps(otlp_json(exporter.get_finished_spans())))
+    system = loads((BURR / "design.loop").read_text()).systems[0]
+    from loopdsl.conform import conform as compare
+    from loopdsl.conform.traces import read_runs
+
+    result = compare(system, read_runs([tmp_path / "traces.json"]))
+    assert result.findings == [] and result.report["runs"] == 2
+    flows = {(f["source"], f["target"]): f["taken"] for f in result.report["flows"]}
+    assert flows == {("fetch", "classify"): 4, ("classify", "show"): 4, ("show", "review"): 4,
+                     ("review", "fetch"): 2}
+    (triage,) = result.report["loops"]
+    assert triage["turns"] == {"p50": 1, "p95": 3, "max": 3}

@@ -6,7 +6,9 @@ network, so that `loopdsl drift` can import it anywhere.
 
 from __future__ import annotations
 
-from burr.core import ApplicationBuilder, State, action, default, expr
+from typing import Any
+
+from burr.core import Application, ApplicationBuilder, State, action, expr
 
 
 @action(reads=[], writes=["item"], tags=["loopdsl:context"])
@@ -33,16 +35,23 @@ def review(state: State) -> State:
     return state.update(count=state.get("count", 0) + 1)
 
 
-app = (
-    ApplicationBuilder()
-    .with_actions(fetch=fetch, classify=classify, show=show, review=review)
-    .with_transitions(
-        ("fetch", "classify"),
-        ("classify", "show"),
-        ("show", "review"),
-        ("review", "fetch", expr("count < 10")),
+def application(*hooks: Any) -> Application[Any]:
+    """The review queue; ``hooks``: Burr lifecycle hooks (traced.py adds
+    OpenTelemetry's)."""
+    return (
+        ApplicationBuilder()
+        .with_actions(fetch=fetch, classify=classify, show=show, review=review)
+        .with_transitions(
+            ("fetch", "classify"),
+            ("classify", "show"),
+            ("show", "review"),
+            ("review", "fetch", expr("count < 10")),
+        )
+        .with_state(count=0)
+        .with_entrypoint("fetch")
+        .with_hooks(*hooks)
+        .build()
     )
-    .with_state(count=0)
-    .with_entrypoint("fetch")
-    .build()
-)
+
+
+app = application()
