@@ -83,7 +83,7 @@ def _findings(system: System, obs: Observed, bounds: dict[str, int]) -> list[Dia
             continue
         if _unvisited_path(a, b, out_of, visited):
             continue
-        runs = len(obs.runs_with[(a, b)])
+        runs = obs.runs_with[(a, b)]
         out.append(reported(
             "LD402", system.span, element=f"{system.id}:{_short(a, system)}->"
             f"{_short(b, system)}", source=_short(a, system), target=_short(b, system),

@@ -99,7 +99,7 @@ class Observed:
     visits: int = 0
     durations: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     transitions: Counter[tuple[str, str]] = field(default_factory=Counter)
-    runs_with: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    runs_with: Counter[tuple[str, str]] = field(default_factory=Counter)  # runs that showed it
     example: dict[tuple[str, str], str] = field(default_factory=dict)  # least trace id
     unmapped: Counter[str] = field(default_factory=Counter)
     loops: dict[str, LoopFigures] = field(default_factory=lambda: defaultdict(LoopFigures))
@@ -213,20 +213,20 @@ def _run(trace: str, spans: list[Span], code_names: dict[str, str], system: str,
     obs.visits += len(visits)
     for v in visits.values():
         obs.durations[v.node].append((v.end - v.start) / 1e6)
-    seen: set[tuple[str, str]] = set()
-    for sequence in [_steps(top), *(_sequence(v) for v in visits.values())]:
+    here: Counter[tuple[str, str]] = Counter()
+    for sequence in [_steps(top), *(_sequence(v) for v in visits.values() if v.children)]:
         # Every pair of a step's visit and the next step's, counted per node
         # pair: two wide parallel steps cost their nodes, not their product.
-        nodes = [Counter(v.node for v in step) for step in sequence]
+        nodes = [{step[0].node: 1} if len(step) == 1 else Counter(v.node for v in step)
+                 for step in sequence]
         for a_nodes, b_nodes in itertools.pairwise(nodes):
             for a, a_count in a_nodes.items():
                 for b, b_count in b_nodes.items():
-                    key = (a, b)
-                    obs.transitions[key] += a_count * b_count
-                    obs.example[key] = min(obs.example.get(key, trace), trace)
-                    seen.add(key)
-    for key in seen:
-        obs.runs_with[key].add(trace)
+                    here[(a, b)] += a_count * b_count
+    obs.transitions.update(here)
+    obs.runs_with.update(here.keys())
+    for key in here:
+        obs.example[key] = min(obs.example.get(key, trace), trace)
     by_node: dict[str, list[Visit]] = defaultdict(list)
     for v in visits.values():
         by_node[v.node].append(v)
