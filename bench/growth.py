@@ -5,7 +5,9 @@ systems, deep imports, a finding on every node, many suppressions), then
 `import` and `drift` on code graphs of awkward shapes (code names that all
 make one id, many two-node cycles against as many loops), then `conform` on
 traces of 10N and 40N spans (bench/spans.py: many runs, one agent visit of
-many turns, steps of many parallel calls), and fail when a
+many turns, steps of many parallel calls), then `render -f svg` and `doc -f
+html` with Graphviz on N/4 and N nodes of regular and cross-linked loops,
+and fail when a
 stage grows far faster than the workspace. Linear growth costs about
 4x; a quadratic stage would cost about 16x. Absolute times are never checked
 (CI machines differ); each figure is the best of several runs, a shape with a
@@ -41,6 +43,7 @@ STAGES = ("parse", "resolve", "lint", "check", "render dot", "fmt", "diff", "gen
 TOO_SMALL = 0.02  # seconds: below this, timer noise decides the ratio
 CODE_SCALE = 4  # code graphs are measured at 4N and 16N nodes
 SPAN_SCALE = 10  # traces at 10N and 40N spans
+DRAWN_SCALE = 0.25  # drawings at N/4 and N nodes (the cliff began at 200)
 RETRIES = 2  # a shape past the limit is measured again, at most this often
 
 
@@ -113,6 +116,21 @@ def _conform(shape: str) -> Callable[[int], Callable[[], object]]:
     return stage
 
 
+def _drawn(shape: str, what: str) -> Callable[[int], Callable[[], object]]:
+    """``render -f svg`` or ``doc -f html`` (Graphviz's dot included) of a
+    shape, through the application layer."""
+    def stage(n: int) -> Callable[[], object]:
+        from loopdsl.app.diagrams import drawing
+        from loopdsl.app.review import document
+
+        folder = tempfile.TemporaryDirectory()  # removed when the stage is dropped
+        first = str(SHAPES[shape](n, Path(folder.name))[0])
+        if what == "render svg":
+            return lambda: (folder, drawing(first, "svg"))
+        return lambda: (folder, document(first, "html"))
+    return stage
+
+
 CODE_STAGES: dict[str, Callable[[int], Callable[[], object]]] = {
     "import: code names that make one id": _colliding_names,
     "import: two-node cycles": _import_cycles,
@@ -120,6 +138,12 @@ CODE_STAGES: dict[str, Callable[[int], Callable[[], object]]] = {
 }
 SPAN_STAGES: dict[str, Callable[[int], Callable[[], object]]] = {
     f"conform: {shape}": _conform(shape) for shape in TRACE_SHAPES
+}
+# Graphviz's layout has cliffs of its own (cross-linked loops: minutes at
+# 1,000 nodes before the ways back stopped constraining the ranks).
+DRAWN_STAGES: dict[str, Callable[[int], Callable[[], object]]] = {
+    f"{what}: {shape}": _drawn(shape, what)
+    for shape in ("loops", "cross-linked groups") for what in ("render svg", "doc html")
 }
 
 
@@ -194,8 +218,9 @@ def main() -> int:
     # Code graphs and spans cost little each: sized up so the timer, not the
     # dictionaries' first resizes, decides the ratio.
     for what, scale, stages in (("code graph", CODE_SCALE, CODE_STAGES),
-                                ("traces (spans)", SPAN_SCALE, SPAN_STAGES)):
-        base = scale * args.nodes
+                                ("traces (spans)", SPAN_SCALE, SPAN_STAGES),
+                                ("drawn by Graphviz", DRAWN_SCALE, DRAWN_STAGES)):
+        base = int(scale * args.nodes)
         print(f"\n| {what} | at {base:,} | at {4 * base:,} | growth |")
         print("|---|---|---|---|")
         for name, stage in stages.items():

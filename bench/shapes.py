@@ -7,6 +7,7 @@ the graph per element, or a list searched inside a loop, turns quadratic.
 
 from __future__ import annotations
 
+import random
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -132,6 +133,34 @@ def risk_paths(n: int, out: Path) -> list[Path]:
     return [_write(out, "risks.loop", _system("risky", [b for b in body if b]))]
 
 
+def cross_linked(n: int, out: Path) -> list[Path]:
+    """N/4 groups of four roles, each a loop c -> m -> i -> f -> c, and a flow
+    from every node to the next role's node of a random other group (seeded),
+    one system per 100 groups: 2N flows, most between systems. Graphviz's dot
+    lays out such a graph in time that explodes with its size."""
+    rng = random.Random(11)
+    groups = max(2, n // 4)
+    roles = [("context", "c"), ("model", "m"), ("interface", "i"), ("feedback", "f")]
+    system_of = [g // 100 for g in range(groups)]
+    lines: list[str] = []
+    for s in range(system_of[-1] + 1):
+        body = []
+        members = [g for g in range(groups) if system_of[g] == s]
+        for g in members:
+            body += [f"{role} {c}{g}" for role, c in roles]
+            body.append(f"loop l{g} {{ c{g} -> m{g} -> i{g} -> f{g} -> c{g} }}")
+        for g in members:
+            for k, (_, c) in enumerate(roles):
+                other = rng.choice([h for h in (rng.randrange(groups), (g + 1) % groups)
+                                    if h != g])
+                nxt = roles[(k + 1) % 4][1]
+                ref = f"{nxt}{other}" if system_of[other] == s else \
+                    f"s{system_of[other]}.{nxt}{other}"
+                body.append(f"{c}{g} -> {ref}")
+        lines += _system(f"s{s}", body)
+    return [_write(out, "crossed.loop", lines)]
+
+
 SHAPES: dict[str, Shape] = {
     "loops": generate,
     "cycles without feedback": cycles_without_feedback,
@@ -145,6 +174,7 @@ SHAPES: dict[str, Shape] = {
     "syntax errors": syntax_errors,
     "one long line": one_line,
     "risk paths": risk_paths,
+    "cross-linked groups": cross_linked,
 }
 
 if __name__ == "__main__":

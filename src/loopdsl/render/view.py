@@ -253,16 +253,12 @@ def runs_said(count: int, noun: str) -> str:
 PAGE = 4 / 3  # the shape a reader's screen or page has, width over height
 
 
-def readable_direction(view: View) -> str:
-    """``LR`` unless left-to-right would be much wider than tall and top-to-
-    bottom comes nearer a page's shape; then ``TB``. The sizes are estimated
-    from ranks (breadth-first from the nodes no flow enters, then from those
+def ranks(view: View) -> dict[str, int]:
+    """Each node's rank as a layered layout would give it, estimated in
+    linear time: breadth-first from the nodes no flow enters, then from those
     no forward flow enters; a way back from feedback ranks only what nothing
-    else reaches, as Graphviz lays the rest against the flow) and the labels'
-    lengths, in linear time, without running Graphviz."""
-    nodes = {vn.id: vn for cluster in view.clusters for vn in cluster.nodes}
-    if not nodes:
-        return "LR"
+    else reaches, as Graphviz lays the rest against the flow."""
+    nodes = {vn.id for cluster in view.clusters for vn in cluster.nodes}
     forward: dict[str, list[str]] = {n: [] for n in nodes}
     entered: set[str] = set()  # by a forward flow
     reached: set[str] = set()  # by any flow
@@ -280,8 +276,9 @@ def readable_direction(view: View) -> str:
     # Start where no flow at all enters; then, for closed loops, where no
     # forward flow enters (their ways back are left out).
     rank: dict[str, int] = {}
-    for starts in ([n for n in nodes if n not in reached],
-                   [n for n in nodes if n not in entered], [next(iter(nodes))]):
+    order = [vn.id for cluster in view.clusters for vn in cluster.nodes]
+    for starts in ([n for n in order if n not in reached],
+                   [n for n in order if n not in entered], order[:1]):
         queue = [n for n in starts if n not in rank]
         rank.update((n, 0) for n in queue)
         for n in queue:  # grows as it goes: breadth first
@@ -289,9 +286,29 @@ def readable_direction(view: View) -> str:
                 if m not in rank:
                     rank[m] = rank[n] + 1
                     queue.append(m)
-    last = max(rank.values()) + 1
-    for n in nodes:  # only on cycles that no way back breaks: a rank of their own
+    last = max(rank.values(), default=-1) + 1
+    for n in order:  # only on cycles that no way back breaks: a rank of their own
         rank.setdefault(n, last)
+    return rank
+
+
+def layered_cost(view: View, rank: dict[str, int]) -> int:
+    """What a layered (dot) layout must place: the nodes, and a virtual node
+    on every rank a flow crosses. Graphviz's ordering passes grow much faster
+    than this count, so it tells a drawing dot finishes from one it does not."""
+    return len(rank) + sum(max(0, abs(rank[vf.target] - rank[vf.source]) - 1)
+                           for vf in view.flows)
+
+
+def readable_direction(view: View, rank: dict[str, int] | None = None) -> str:
+    """``LR`` unless left-to-right would be much wider than tall and top-to-
+    bottom comes nearer a page's shape; then ``TB``. The sizes are estimated
+    from ``ranks`` (``rank``, when computed already) and the labels' lengths,
+    in linear time, without running Graphviz."""
+    nodes = {vn.id: vn for cluster in view.clusters for vn in cluster.nodes}
+    if not nodes:
+        return "LR"
+    rank = ranks(view) if rank is None else rank
     widths: dict[int, list[float]] = {}
     for n, r in rank.items():
         node = nodes[n].node
