@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 
 from loopdsl.app.review import Page
 
-POLL = 0.2  # seconds between looks at the files' modification times
+POLL = 0.1  # seconds between looks at the files' modification times
 
 
 class Site:

@@ -21,14 +21,16 @@ if TYPE_CHECKING:
 
 
 def draw(review: Review, workspace: Workspace, findings: list[Diagnostic],
-         direction: str = "auto", runs: Runs | None = None) -> list[str]:
-    """The HTML page's diagrams; without Graphviz, a warning to show (the
-    page then shows the diagram's Mermaid source)."""
+         direction: str = "auto", runs: Runs | None = None,
+         drawn: dict[str, str] | None = None) -> list[str]:
+    """The HTML page's diagrams (``drawn``: the SVGs of DOT sources drawn
+    before, reused); without Graphviz, a warning to show (the page then
+    shows the diagram's Mermaid source)."""
     from loopdsl.render.dot import GraphvizFailed, GraphvizMissing
     from loopdsl.review import draw as draw_svgs
 
     try:
-        draw_svgs(review, workspace, findings, direction, runs)
+        draw_svgs(review, workspace, findings, direction, runs, drawn)
     except (GraphvizMissing, GraphvizFailed) as e:
         return [f"{e}; the page shows the diagram's Mermaid source instead"]
     return []
@@ -80,6 +82,7 @@ class LivePage:
         self.traces = list(traces)  # read again on each build: new runs show
         self._good: Review | None = None  # the last review of a design without errors
         self._seen: list[Path] = []  # what the last build read: imports, configurations
+        self._drawn: dict[str, str] = {}  # the last page's diagrams: DOT source -> SVG
 
     def build(self, version: str) -> Page:
         """The page now: the configuration is looked up again, so an edited
@@ -100,7 +103,8 @@ class LivePage:
                 done, warnings = None, [f"{e}; drawn without the traces"]
             review = build_review(workspace, checked.findings, checked.registry,
                                   root=checked.runs[0].root, runs=done)
-            warnings += draw(review, workspace, checked.findings, runs=done)
+            warnings += draw(review, workspace, checked.findings, runs=done,
+                             drawn=self._drawn)
             review.version, review.problems = version, errors
             if not errors:
                 self._good = review

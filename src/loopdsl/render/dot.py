@@ -32,6 +32,7 @@ from loopdsl.render.view import (
     Runs,
     View,
     ViewFlow,
+    ViewIndex,
     ViewNode,
     build_view,
     flow_caption,
@@ -73,12 +74,13 @@ LARGE = 150  # nodes above which dot's layout passes are bounded
 
 def to_dot(workspace: Workspace, *, loop: str | None = None,
            findings: list[Diagnostic] | None = None, direction: str = "auto",
-           links: bool = False, legend: bool = True, runs: Runs | None = None) -> str:
+           links: bool = False, legend: bool = True, runs: Runs | None = None,
+           index: ViewIndex | None = None) -> str:
     """DOT source for the workspace (or one loop); deterministic. With
     ``links``, each node links to ``#node-<system>.<id>``, its row in the
     review document; without ``legend``, no legend (a page that shows one
     already); with ``runs``, what traced runs did drawn on it."""
-    view = build_view(workspace, loop=loop, findings=findings, runs=runs)
+    view = build_view(workspace, loop=loop, findings=findings, runs=runs, index=index)
     rank = ranks(view)
     if direction == "auto":
         direction = readable_direction(view, rank)

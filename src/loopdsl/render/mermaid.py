@@ -22,6 +22,7 @@ from loopdsl.render.view import (
     SEVERITY_COLORS,
     TRACED_KEY,
     Runs,
+    ViewIndex,
     ViewNode,
     build_view,
     flow_caption,
@@ -67,12 +68,13 @@ def node_shape(role: Role | None) -> tuple[str, str]:
 
 def to_mermaid(workspace: Workspace, *, loop: str | None = None,
                findings: list[Diagnostic] | None = None, direction: str = "auto",
-               legend: bool = True, runs: Runs | None = None) -> str:
+               legend: bool = True, runs: Runs | None = None,
+               index: ViewIndex | None = None) -> str:
     """A Mermaid flowchart for the workspace (or one loop); deterministic.
     ``direction`` ``auto`` is ``readable_direction``'s choice; without
     ``legend``, no legend (a page that shows one already); with ``runs``,
     what traced runs did drawn on it."""
-    view = build_view(workspace, loop=loop, findings=findings, runs=runs)
+    view = build_view(workspace, loop=loop, findings=findings, runs=runs, index=index)
     if direction == "auto":
         direction = readable_direction(view)
     # The title lives in YAML front matter, where a JSON string is a valid scalar.

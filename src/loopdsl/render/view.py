@@ -101,6 +101,7 @@ class ViewCluster:
     id: str  # synthetic: c0, c1, ...
     label: str
     nodes: list[ViewNode]
+    system: str = ""  # its id
 
 
 @dataclass(slots=True)
@@ -134,57 +135,80 @@ def _kind_style(kinds: dict[str, Kind], node: Node) -> RoleStyle:
     return RoleStyle(shape, fill, base.border)
 
 
+class ViewIndex:
+    """What every view of one workspace and its findings shares, computed
+    once: a page that draws the overview and each loop builds one and passes
+    it to each (a loop's view then costs its own nodes and flows, not the
+    workspace's)."""
+
+    def __init__(self, workspace: Workspace, findings: list[Diagnostic] | None) -> None:
+        self.workspace = workspace
+        self.findings = findings
+        self.loops = workspace.loops()
+        self.flows = workspace.flows()
+        self.flow_order = {f.key: i for i, f in enumerate(self.flows)}
+        self.by_element: dict[str, list[Diagnostic]] = {}
+        for d in findings or []:
+            if d.element:
+                self.by_element.setdefault(d.element, []).append(d)
+        # A loop's colour (and class) follows from its place among all the
+        # workspace's loops: the same in the overview, its own diagram and `--loop`.
+        self.position = {(lp.system, lp.id): i for i, lp in enumerate(self.loops)}
+        self.colors = {key: LOOP_COLORS[i % len(LOOP_COLORS)]
+                       for key, i in self.position.items()}
+        self.nodes = {n.qualified_id: (i, n) for i, n in
+                      enumerate(n for s in workspace.systems for n in s.nodes)}
+        self.labels = {s.id: s.label for s in workspace.systems}
+        self.kinds = {k.name: k for k in workspace.kinds}
+        self.styles: dict[str, RoleStyle] = {}  # by kind: a node's style follows from it
+
+
 def build_view(workspace: Workspace, *, loop: str | None = None,
-               findings: list[Diagnostic] | None = None, runs: Runs | None = None) -> View:
+               findings: list[Diagnostic] | None = None, runs: Runs | None = None,
+               index: ViewIndex | None = None) -> View:
     """The diagram's content; ``loop`` (``id`` or ``system.id``) keeps one loop;
-    ``runs``: what traced runs did, drawn on the systems they were compared with."""
-    all_loops = workspace.loops()
-    flows = workspace.flows()
+    ``runs``: what traced runs did, drawn on the systems they were compared
+    with; ``index``: the workspace's, built with the same findings, shared by
+    several views."""
+    ix = index if index is not None else ViewIndex(workspace, findings)
+    all_loops, flows = ix.loops, ix.flows
     title = " / ".join(s.label for s in workspace.systems) or "loopdsl"
-    if loop is not None:
+    if loop is None:
+        nodes = [n for _, n in ix.nodes.values()]
+    else:
         chosen = [lp for lp in all_loops if loop in (lp.id, f"{lp.system}.{lp.id}")]
         if len(chosen) != 1:
             names = ", ".join(f"{lp.system}.{lp.id}" for lp in all_loops) or "none"
             why = "is ambiguous" if chosen else "does not exist"
             raise ViewError(f"loop '{loop}' {why} (loops: {names})")
-        keys = set(chosen[0].flows)
-        flows = [f for f in flows if f.key in keys]
+        keys = sorted({k for k in chosen[0].flows if k in ix.flow_order},
+                      key=ix.flow_order.__getitem__)
+        flows = [flows[ix.flow_order[k]] for k in keys]
         all_loops = chosen
         title = chosen[0].label
-    touched = {q for f in flows for q in f.key} if loop is not None else None
-
-    by_element: dict[str, list[Diagnostic]] = {}
-    for d in findings or []:
-        if d.element:
-            by_element.setdefault(d.element, []).append(d)
+        touched = {q for f in flows for q in f.key if q in ix.nodes}
+        nodes = [n for _, n in sorted(ix.nodes[q] for q in touched)]
+    by_element = ix.by_element
 
     ids: dict[str, str] = {}
-    kinds = {k.name: k for k in workspace.kinds}
-    styles: dict[str, RoleStyle] = {}  # by kind: a node's style follows from its kind
     clusters: list[ViewCluster] = []
-    for s in workspace.systems:
-        members = []
-        for node in s.nodes:
-            if touched is not None and node.qualified_id not in touched:
-                continue
-            style = styles.get(node.kind)
-            if style is None:
-                style = styles[node.kind] = _kind_style(kinds, node)
-            vn = ViewNode(f"n{len(ids)}", node, style.shape, style.fill, style.border)
-            if runs is not None and s.id in runs.systems and not node.external:
-                vn.visits = runs.visits.get(node.qualified_id, 0)
-            for d in by_element.get(f"node:{node.qualified_id}", []) if by_element else ():
-                vn.severity = _worst(vn.severity, d.severity)
-                vn.messages.append(f"{d.code} {d.message}")
-            ids[node.qualified_id] = vn.id
-            members.append(vn)
-        if members:
-            clusters.append(ViewCluster(f"c{len(clusters)}", s.label, members))
+    for node in nodes:  # in system order, then the order of the nodes in it
+        style = ix.styles.get(node.kind)
+        if style is None:
+            style = ix.styles[node.kind] = _kind_style(ix.kinds, node)
+        vn = ViewNode(f"n{len(ids)}", node, style.shape, style.fill, style.border)
+        if runs is not None and node.system in runs.systems and not node.external:
+            vn.visits = runs.visits.get(node.qualified_id, 0)
+        for d in by_element.get(f"node:{node.qualified_id}", []) if by_element else ():
+            vn.severity = _worst(vn.severity, d.severity)
+            vn.messages.append(f"{d.code} {d.message}")
+        ids[node.qualified_id] = vn.id
+        if not clusters or clusters[-1].system != node.system:
+            clusters.append(ViewCluster(f"c{len(clusters)}", ix.labels[node.system], [],
+                                        node.system))
+        clusters[-1].nodes.append(vn)
 
-    # A loop's colour (and class) follows from its place among all the
-    # workspace's loops: the same in the overview, its own diagram and `--loop`.
-    position = {(lp.system, lp.id): i for i, lp in enumerate(workspace.loops())}
-    colors = {key: LOOP_COLORS[i % len(LOOP_COLORS)] for key, i in position.items()}
+    position, colors = ix.position, ix.colors
     holders: dict[tuple[str, str], list[Loop]] = {}
     for lp in all_loops:
         for key in lp.flows:

@@ -221,19 +221,30 @@ def _drawn_loops(systems: list[SystemFacts]) -> list[tuple[str, LoopFacts]]:
 
 
 def draw(review: Review, workspace: Workspace, findings: list[Diagnostic],
-         direction: str = "auto", runs: Runs | None = None) -> None:
+         direction: str = "auto", runs: Runs | None = None,
+         drawn: dict[str, str] | None = None) -> None:
     """Graphviz SVGs for the HTML page, by one run of ``dot``: the workspace's
     and each drawn loop's (the page's first diagram has the legend), nodes
-    linked to their rows. Raises
-    ``GraphvizMissing`` or ``GraphvizFailed``."""
+    linked to their rows. ``drawn`` maps DOT sources drawn before to their
+    SVGs: only the others are drawn, and it is left holding this page's.
+    Raises ``GraphvizMissing`` or ``GraphvizFailed``."""
     from loopdsl.render.dot import to_dot, to_svgs
+    from loopdsl.render.view import ViewIndex
 
     loops = _drawn_loops(review.systems)
-    sources = [to_dot(workspace, findings=findings, direction=direction, links=True, runs=runs)]
+    index = ViewIndex(workspace, findings)
+    sources = [to_dot(workspace, findings=findings, direction=direction, links=True, runs=runs,
+                      index=index)]
     sources += [to_dot(workspace, loop=f"{system}.{lp.id}", findings=findings,
-                       direction=direction, links=True, legend=False, runs=runs)
+                       direction=direction, links=True, legend=False, runs=runs, index=index)
                 for system, lp in loops]
-    svgs = to_svgs(sources)
+    known = drawn if drawn is not None else {}
+    new = list(dict.fromkeys(src for src in sources if src not in known))
+    fresh = dict(zip(new, to_svgs(new), strict=True))
+    svgs = [known[src] if src in known else fresh[src] for src in sources]
+    if drawn is not None:
+        drawn.clear()
+        drawn.update(zip(sources, svgs, strict=True))
     review.svg = svgs[0]
     for (_, lp), svg in zip(loops, svgs[1:], strict=True):
         lp.svg = svg
@@ -247,6 +258,7 @@ def build_review(workspace: Workspace, findings: list[Diagnostic],
     ``runs``: what traced runs did, drawn on the diagrams."""
     from loopdsl.linter.registry import build
     from loopdsl.render.mermaid import to_mermaid
+    from loopdsl.render.view import ViewIndex
 
     graph = FlowGraph(workspace)
     by_severity = {sev.value: [d for d in findings if d.severity == sev] for sev in Severity}
@@ -258,16 +270,18 @@ def build_review(workspace: Workspace, findings: list[Diagnostic],
                  for r in (registry or build()).running()]
     title = " / ".join(s.label for s in workspace.systems) or "Empty workspace"
     systems = [_system_facts(s, graph, from_root(s.file, root)) for s in workspace.systems]
+    index = ViewIndex(workspace, findings)
     for system, facts in _drawn_loops(systems):
         facts.mermaid = to_mermaid(workspace, loop=f"{system}.{facts.id}", findings=findings,
-                                   direction=direction, legend=False, runs=runs)
+                                   direction=direction, legend=False, runs=runs, index=index)
     return Review(
         title=f"Design review: {title}",
         systems=systems,
         findings={k: v for k, v in by_severity.items() if v},
         checklist=checklist,
         files=[from_root(f.path, root) for f in workspace.files],
-        mermaid=to_mermaid(workspace, findings=findings, direction=direction, runs=runs),
+        mermaid=to_mermaid(workspace, findings=findings, direction=direction, runs=runs,
+                           index=index),
         loop_menu=[(f"loop-{i}", f"{lp.system}.{lp.id}: {lp.label}")
                    for i, lp in enumerate(workspace.loops())],
         costs=[c for s in workspace.systems if (c := _costs(s, graph)) is not None],
