@@ -16,6 +16,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import (
     EXAMPLES,
@@ -396,3 +398,13 @@ def test_legends_key_every_severity_they_show_in_a_stable_order():
     assert order[:4] == ["legend_context", "legend_model", "legend_interface", "legend_feedback"]
     assert order.index("legend_back") < min(order.index(f"legend_{s}") for s in severities)
     assert to_mermaid(ws, findings=findings) == mermaid  # the same bytes again
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_dot_labels_are_quoted_as_the_graphviz_package_quotes_them(value):
+    from graphviz.quoting import quote
+
+    from loopdsl.render.dot import _quote, text
+
+    assert _quote(text(value)) == quote(text(value))

@@ -126,9 +126,23 @@ def _attr_list(label: str | None, style: dict[str, str], tooltip: str,
     key used here), each quoted. Built here because, on 10,000 nodes, the
     package's quoting of every name and value cost more than the rest of the
     rendering; only user text is quoted each time, style once per run."""
-    head = f"label={quote(label)} " if label is not None else ""
-    tail = f" URL={quote(url)}" if url is not None else ""
-    return f" [{head}{_style(tuple(sorted(style.items())))} tooltip={quote(tooltip)}{tail}]"
+    head = f"label={_quote(label)} " if label is not None else ""
+    tail = f" URL={_quote(url)}" if url is not None else ""
+    return f" [{head}{_style(tuple(sorted(style.items())))} tooltip={_quote(tooltip)}{tail}]"
+
+
+_ID = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*|-?(\.[0-9]+|[0-9]+(\.[0-9]*)?))$").match
+_KEYWORDS = {"node", "edge", "graph", "digraph", "subgraph", "strict"}
+
+
+def _quote(value: str) -> str:
+    """What ``graphviz.quoting.quote`` makes of a string ``text`` made (never
+    HTML, every backslash doubled, so every quote is unescaped): bare when a
+    valid DOT ID that is no keyword, else quoted, each quote escaped. A third
+    of the package's cost per call, on some 40,000 calls at 10,000 nodes."""
+    if _ID(value) and value.lower() not in _KEYWORDS:
+        return value
+    return '"' + value.replace('"', '\\"') + '"'
 
 
 @functools.cache
