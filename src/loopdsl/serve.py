@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 
 from loopdsl.app.review import Page
 
-POLL = 0.1  # seconds between looks at the files' modification times
+POLL = 0.05  # seconds between looks at the files' modification times (0.3 ms a look at 1,000 nodes)
 
 
 class Site:

@@ -27,11 +27,13 @@ def draw(review: Review, workspace: Workspace, findings: list[Diagnostic],
     before, reused); without Graphviz, a warning to show (the page then
     shows the diagram's Mermaid source)."""
     from loopdsl.render.dot import GraphvizFailed, GraphvizMissing
+    from loopdsl.review import add_mermaid
     from loopdsl.review import draw as draw_svgs
 
     try:
         draw_svgs(review, workspace, findings, direction, runs, drawn)
     except (GraphvizMissing, GraphvizFailed) as e:
+        add_mermaid(review, workspace, findings, direction, runs, loops=False)
         return [f"{e}; the page shows the diagram's Mermaid source instead"]
     return []
 
@@ -52,7 +54,7 @@ def document(file: str, fmt: str, *, direction: str = "auto",
     found = design(file, config_file)
     done = drawn_runs(found.workspace, traces)
     review = build_review(found.workspace, found.findings, found.registry, direction=direction,
-                          root=found.root, runs=done)
+                          root=found.root, runs=done, mermaid=fmt != "html")
     warnings: list[str] = []
     if fmt == "html":
         warnings = draw(review, found.workspace, found.findings, direction, done)
@@ -102,7 +104,7 @@ class LivePage:
             except AppError as e:  # a traces file being rewritten: drawn without it
                 done, warnings = None, [f"{e}; drawn without the traces"]
             review = build_review(workspace, checked.findings, checked.registry,
-                                  root=checked.runs[0].root, runs=done)
+                                  root=checked.runs[0].root, runs=done, mermaid=False)
             warnings += draw(review, workspace, checked.findings, runs=done,
                              drawn=self._drawn)
             review.version, review.problems = version, errors

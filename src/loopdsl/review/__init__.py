@@ -252,13 +252,14 @@ def draw(review: Review, workspace: Workspace, findings: list[Diagnostic],
 
 def build_review(workspace: Workspace, findings: list[Diagnostic],
                  registry: Registry | None = None, *, direction: str = "auto",
-                 root: Path | None = None, runs: Runs | None = None) -> Review:
+                 root: Path | None = None, runs: Runs | None = None,
+                 mermaid: bool = True) -> Review:
     """Everything the document says, computed once for both formats; the
     checklist holds the rules the registry runs (default: the default ones);
-    ``runs``: what traced runs did, drawn on the diagrams."""
+    ``runs``: what traced runs did, drawn on the diagrams; without
+    ``mermaid``, no Mermaid source (an HTML page draws SVGs, and
+    ``add_mermaid`` gives its overview when Graphviz is missing)."""
     from loopdsl.linter.registry import build
-    from loopdsl.render.mermaid import to_mermaid
-    from loopdsl.render.view import ViewIndex
 
     graph = FlowGraph(workspace)
     by_severity = {sev.value: [d for d in findings if d.severity == sev] for sev in Severity}
@@ -270,21 +271,35 @@ def build_review(workspace: Workspace, findings: list[Diagnostic],
                  for r in (registry or build()).running()]
     title = " / ".join(s.label for s in workspace.systems) or "Empty workspace"
     systems = [_system_facts(s, graph, from_root(s.file, root)) for s in workspace.systems]
-    index = ViewIndex(workspace, findings)
-    for system, facts in _drawn_loops(systems):
-        facts.mermaid = to_mermaid(workspace, loop=f"{system}.{facts.id}", findings=findings,
-                                   direction=direction, legend=False, runs=runs, index=index)
-    return Review(
+    review = Review(
         title=f"Design review: {title}",
         systems=systems,
         findings={k: v for k, v in by_severity.items() if v},
         checklist=checklist,
         files=[from_root(f.path, root) for f in workspace.files],
-        mermaid=to_mermaid(workspace, findings=findings, direction=direction, runs=runs,
-                           index=index),
+        mermaid="",
         loop_menu=[(f"loop-{i}", f"{lp.system}.{lp.id}: {lp.label}")
                    for i, lp in enumerate(workspace.loops())],
         costs=[c for s in workspace.systems if (c := _costs(s, graph)) is not None],
         risks=[_risk(d) for d in sorted(findings, key=lambda d: d.sort_key)
                if d.code in RISK_CODES],
     )
+    if mermaid:
+        add_mermaid(review, workspace, findings, direction, runs)
+    return review
+
+
+def add_mermaid(review: Review, workspace: Workspace, findings: list[Diagnostic],
+                direction: str = "auto", runs: Runs | None = None, *,
+                loops: bool = True) -> None:
+    """The Mermaid source of the overview and (with ``loops``) of each
+    drawn loop's own diagram."""
+    from loopdsl.render.mermaid import to_mermaid
+    from loopdsl.render.view import ViewIndex
+
+    index = ViewIndex(workspace, findings)
+    review.mermaid = to_mermaid(workspace, findings=findings, direction=direction, runs=runs,
+                                index=index)
+    for system, facts in _drawn_loops(review.systems) if loops else ():
+        facts.mermaid = to_mermaid(workspace, loop=f"{system}.{facts.id}", findings=findings,
+                                   direction=direction, legend=False, runs=runs, index=index)
