@@ -70,16 +70,27 @@ def loop_status(loop: Loop, graph: FlowGraph) -> LoopStatus:
     learns = any(graph.nodes[q].role == Role.FEEDBACK for q in cycling if q in graph.nodes)
     node_ids = list(dict.fromkeys(q for key in loop.flows for q in key))
     latency = graph.total("latency_ms", node_ids, loop.flows)
-    written = loop.attributes.get("max_iterations")
-    bound = written if is_positive_integer(written) else None
-    cost = graph.exact_total("cost_usd", node_ids, loop.flows)
+    bound, cost, worst_usd = loop_cost(loop, graph, node_ids)
     budget = number(loop.attributes.get("budget_usd"))
     return LoopStatus(
         cycle=cycle, closes=bool(cycling), learns=learns, bounded=bound is not None,
         bound=bound, latency_ms=latency, budget_ms=number(loop.attributes.get("budget_ms")),
         cost_usd=cost, worst_ms=latency * bound if bound is not None and latency else None,
-        worst_usd=cost * (bound or 1),
+        worst_usd=worst_usd,
         budget_usd=None if budget is None else Decimal(str(budget)))
+
+
+def loop_cost(loop: Loop, graph: FlowGraph,
+              node_ids: list[str] | None = None) -> tuple[int | None, Decimal, Decimal]:
+    """A loop's bound, its cost per turn (its nodes' and flows' ``cost_usd``,
+    exact) and its worst case (the cost times the bound, or one turn without
+    one): what a cost rule needs, without the loop's cycles."""
+    if node_ids is None:
+        node_ids = list(dict.fromkeys(q for key in loop.flows for q in key))
+    written = loop.attributes.get("max_iterations")
+    bound = written if is_positive_integer(written) else None
+    cost = graph.exact_total("cost_usd", node_ids, loop.flows)
+    return bound, cost, cost * (bound or 1)
 
 
 def loop_statuses(workspace: Workspace,

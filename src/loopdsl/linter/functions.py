@@ -162,9 +162,28 @@ class RuleContext:
         def compute() -> list[str]:
             if f.role and not narrows_beyond_role(f):
                 return [q for q, n in self.graph.nodes.items() if n.role in f.role]
+            needed = [*f.attributes, *f.any_of, *f.has]
+            if needed:  # only nodes with every key needed can pass: the fewest first
+                with_key = self.nodes_with_key()
+                fewest = min((with_key.get(k, []) for k in needed), key=len)
+                return [q for q in fewest if self.node_matches(self.graph.nodes[q], f)]
             return self.graph.matching(lambda n: self.node_matches(n, f))
 
         found: list[str] = self.memo(("nodes", memo_key(f)), compute)
+        return found
+
+
+    def nodes_with_key(self) -> dict[str, list[str]]:
+        """Attribute key -> the nodes that have it, set or inherited or written
+        with an invalid value, in the graph's order (memoised)."""
+        def compute() -> dict[str, list[str]]:
+            out: dict[str, list[str]] = {}
+            for q, n in self.graph.nodes.items():
+                for key in n.attributes.keys() | n.attribute_spans.keys():
+                    out.setdefault(key, []).append(q)
+            return out
+
+        found: dict[str, list[str]] = self.memo("nodes by attribute", compute)
         return found
 
 

@@ -29,7 +29,7 @@ from loopdsl.linter.functions import (
     short_id,
 )
 from loopdsl.linter.rulefile import EndFilter
-from loopdsl.loops import loop_status
+from loopdsl.loops import loop_cost
 from loopdsl.model import Loop, Node, Related
 from loopdsl.printable import plain
 from loopdsl.vocabulary import number
@@ -126,7 +126,7 @@ def unguarded_path(ctx: RuleContext, elements: list[Element],
     """Holds when no path of the kind the options describe reaches the node
     through no gate that counts."""
     out, into = _adjacency(ctx)
-    gates = {q for q, n in ctx.graph.nodes.items() if gate_of(n)}
+    gates = {q for q in ctx.nodes_with_key().get("gate", []) if gate_of(ctx.graph.nodes[q])}
     blocking = {q for q in gates
                 if not opts.gates or gate_of(ctx.graph.nodes[q]) in opts.gates}
 
@@ -207,14 +207,14 @@ def within_cost_budget(ctx: RuleContext, elements: list[Element],
     for e in elements:
         loop = e.obj
         assert isinstance(loop, Loop)
-        status = loop_status(loop, ctx.graph)
-        worst[loop.system] = worst.get(loop.system, Decimal(0)) + status.worst_usd
-        if status.over_cost_budget:
-            assert status.budget_usd is not None
-            turns = f"{status.bound} turns" if status.bound else "1 turn (no bound)"
-            yield Finding(e, {"what": "loop", "worst": plain(status.worst_usd),
-                              "budget": plain(status.budget_usd),
-                              "how": f"{plain(status.cost_usd)} USD per turn x {turns}"})
+        bound, cost, worst_usd = loop_cost(loop, ctx.graph)
+        worst[loop.system] = worst.get(loop.system, Decimal(0)) + worst_usd
+        budget = number(loop.attributes.get("budget_usd"))
+        if budget is not None and worst_usd > Decimal(str(budget)):
+            turns = f"{bound} turns" if bound else "1 turn (no bound)"
+            yield Finding(e, {"what": "loop", "worst": plain(worst_usd),
+                              "budget": plain(Decimal(str(budget))),
+                              "how": f"{plain(cost)} USD per turn x {turns}"})
     for system in ctx.workspace.systems:
         budget, runs = (number(system.attributes.get(k)) for k in ("budget_usd", "runs_per_day"))
         if budget is None or runs is None:
