@@ -404,10 +404,12 @@ class _Resolver:
                loop: str | None) -> list[tuple[str, str]]:
         """Record each flow of a chain; the keys of those whose ends resolved."""
         ends = [self._ref(ref, sid, path) for ref in chain.refs]
-        for ref, end in zip(chain.refs, ends, strict=True):
+        # one span per reference, shared by its Reference and the statements
+        # it ends (spans are immutable): a chain's inner reference ends two
+        spans = [span_of(path, ref.parts[0], ref.parts[-1]) for ref in chain.refs]
+        for end, span in zip(ends, spans, strict=True):
             if end is not None:
-                self.references.append(trusted(
-                    Reference, node=end, span=span_of(path, ref.parts[0], ref.parts[-1])))
+                self.references.append(trusted(Reference, node=end, span=span))
         label = chain.label.text if chain.label else None
         attributes = self.attributes(chain.attrs, path, "the flow")
         keys = []
@@ -415,11 +417,8 @@ class _Resolver:
             source, target = ends[i], ends[i + 1]
             if source is None or target is None:
                 continue
-            src_ref, dst_ref = chain.refs[i], chain.refs[i + 1]
             statement = trusted(FlowStatement,
-                label=label, **attributes,
-                span=span_of(path, src_ref.parts[0], src_ref.parts[-1]),
-                target_span=span_of(path, dst_ref.parts[0], dst_ref.parts[-1]),
+                label=label, **attributes, span=spans[i], target_span=spans[i + 1],
                 system=sid, loop=loop,
             )
             key = (source, target)
