@@ -462,3 +462,15 @@ def test_burr_runs_traced_through_its_opentelemetry_bridge_conform(tmp_path, mon
                      ("review", "fetch"): 2}
     (triage,) = result.report["loops"]
     assert triage["turns"] == {"p50": 1, "p95": 3, "max": 3}
+
+
+def test_a_system_the_traces_have_no_run_of_is_drawn_as_it_is(run, tmp_path):
+    other = ('system billing {\n  owner: "x"\n  model invoice\n  interface mail\n'
+             "  invoice -> mail\n}\n")
+    (tmp_path / "design.loop").write_text(WITH_CRITIC + other)
+    dot = run("render", "design.loop", "--traces", str(RECORDED), "-f", "dot", "-o", "-",
+              cwd=tmp_path).stdout
+    invoice = next(line for line in dot.splitlines()
+                   if line.strip().startswith('"billing.invoice"'))
+    assert "#FAFAFA" not in invoice and "in the traces" not in invoice
+    assert f'label="{TIMES}8"' in dot  # the help desk's runs are drawn

@@ -75,8 +75,8 @@ def report_text(report: dict[str, Any], path: Path) -> str:
 
 def drawn_runs(workspace: Workspace, traces: Sequence[Path]) -> Runs | None:
     """What the runs in ``traces`` did, to draw on each system of the
-    workspace (``render``, ``doc`` and ``serve`` with ``--traces``); None
-    without traces."""
+    workspace that has runs in them (``render``, ``doc`` and ``serve`` with
+    ``--traces``); None without traces."""
     from loopdsl.conform import conform as compare
     from loopdsl.conform.traces import TraceError, read_runs
     from loopdsl.render.view import Runs
@@ -86,17 +86,21 @@ def drawn_runs(workspace: Workspace, traces: Sequence[Path]) -> Runs | None:
     visits: dict[str, int] = {}
     taken: dict[tuple[str, str], int] = {}
     loops: dict[str, str] = {}
+    traced: set[str] = set()
     for system in workspace.systems:
         try:
             result = compare(system, read_runs(traces))
         except TraceError as e:
             raise AppError(str(e)) from None
         seen = result.observed
+        if not seen.runs:  # traces of other systems: this one is drawn as it is
+            continue
+        traced.add(system.id)
         visits |= {n.qualified_id: len(seen.durations.get(n.qualified_id, ()))
                    for n in system.nodes}
         taken |= {f.key: seen.transitions.get(f.key, 0) for f in system.flows}
         loops |= {f"{system.id}.{lp['id']}": _observed(lp) for lp in result.report["loops"]}
-    return Runs(frozenset(s.id for s in workspace.systems), visits, taken, loops)
+    return Runs(frozenset(traced), visits, taken, loops)
 
 
 def _observed(loop: dict[str, Any]) -> str:
