@@ -474,3 +474,26 @@ def test_a_system_the_traces_have_no_run_of_is_drawn_as_it_is(run, tmp_path):
                    if line.strip().startswith('"billing.invoice"'))
     assert "#FAFAFA" not in invoice and "in the traces" not in invoice
     assert f'label="{TIMES}8"' in dot  # the help desk's runs are drawn
+
+
+def test_traces_from_a_pipe_are_read_once_and_counted(run, tmp_path):
+    import os
+    import threading
+
+    (tmp_path / "design.loop").write_text(AGENT)
+    pipe = tmp_path / "traces.pipe"
+    os.mkfifo(pipe)
+    lines = [otlp(*agent_run("p1", 1)), otlp(*agent_run("p2", 3))]
+
+    def write() -> None:
+        with pipe.open("w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    result = run("conform", "design.loop", "--traces", str(pipe), "-f", "json", "--report",
+                 "r.json", cwd=tmp_path)
+    writer.join(timeout=10)
+    # both runs seen: the second took 4 turns against a bound of 3
+    assert ("LD404", 9) in codes(result)
+    assert json.loads((tmp_path / "r.json").read_text())["runs"] == 2

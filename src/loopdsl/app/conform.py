@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,7 +78,7 @@ def drawn_runs(workspace: Workspace, traces: Sequence[Path]) -> Runs | None:
     workspace that has runs in them (``render``, ``doc`` and ``serve`` with
     ``--traces``); None without traces."""
     from loopdsl.conform import conform as compare
-    from loopdsl.conform.traces import TraceError, read_runs
+    from loopdsl.conform.traces import Span, TraceError, read_runs
     from loopdsl.render.view import Runs
 
     if not traces:
@@ -87,9 +87,17 @@ def drawn_runs(workspace: Workspace, traces: Sequence[Path]) -> Runs | None:
     taken: dict[tuple[str, str], int] = {}
     loops: dict[str, str] = {}
     traced: set[str] = set()
+    try:
+        # read once (a pipe can be read only once); held when several systems
+        # are compared with the same runs
+        read: Iterable[list[Span]] = read_runs(traces)
+        if len(workspace.systems) > 1:
+            read = list(read)
+    except TraceError as e:
+        raise AppError(str(e)) from None
     for system in workspace.systems:
         try:
-            result = compare(system, read_runs(traces))
+            result = compare(system, read)
         except TraceError as e:
             raise AppError(str(e)) from None
         seen = result.observed

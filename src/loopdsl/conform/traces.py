@@ -160,8 +160,7 @@ def runs_of_documents(documents: Iterable[Any]) -> Iterator[list[Span]]:
 
 def _open(path: Path) -> BinaryIO:
     raw = path.open("rb")
-    head = raw.read(2)
-    raw.seek(0)
+    head = raw.peek(2)[:2]  # no seek: a pipe cannot go back
     return gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw  # type: ignore[return-value]
 
 
@@ -184,10 +183,12 @@ def _sizes(paths: Iterable[Path]) -> dict[str, int]:
 
 
 def read_runs(paths: Sequence[Path]) -> Iterator[list[Span]]:
-    """The runs in the files, each a list of its spans. Read twice: once to
-    count each run's spans, then to hand over each run as soon as it is
-    complete, so memory holds the runs being read, not every run."""
-    sizes = _sizes(paths)
+    """The runs in the files, each a list of its spans. Regular files are
+    read twice: once to count each run's spans, then to hand over each run as
+    soon as it is complete, so memory holds the runs being read, not every
+    run. A pipe (``--traces <(zcat ...)``, /dev/stdin) can be read once only:
+    with one among the files, every run is held until the end."""
+    sizes = _sizes(paths) if all(path.is_file() for path in paths) else None
     return _group((item for path in paths for item in _file_spans(path)), sizes)
 
 
