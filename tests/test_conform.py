@@ -497,3 +497,12 @@ def test_traces_from_a_pipe_are_read_once_and_counted(run, tmp_path):
     # both runs seen: the second took 4 turns against a bound of 3
     assert ("LD404", 9) in codes(result)
     assert json.loads((tmp_path / "r.json").read_text())["runs"] == 2
+
+
+def test_a_batch_exported_twice_counts_once(run, tmp_path):
+    line = otlp(*agent_run("d1", 2))
+    once = conform(run, tmp_path, line, more=("--report", "once.json"))
+    twice = conform(run, tmp_path, line, line, more=("--report", "twice.json"))
+    assert once.stdout == twice.stdout
+    first, second = (json.loads((tmp_path / f).read_text()) for f in ("once.json", "twice.json"))
+    assert first["loops"] == second["loops"] and first["flows"] == second["flows"]

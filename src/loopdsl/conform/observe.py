@@ -167,6 +167,8 @@ def observe(runs: Iterable[list[Span]], code_names: dict[str, str], system: str,
 def _run(trace: str, spans: list[Span], code_names: dict[str, str], system: str,
          loop_entries: dict[str, str], bounds: dict[str, int], obs: Observed) -> None:
     by_id = {s.id: s for s in spans}
+    if len(by_id) < len(spans):  # a span exported twice (an exporter's retry) is one span
+        spans = list(by_id.values())
     mapped = {s.id: node for s in spans if (node := node_of(s, code_names, system))}
     if not mapped:
         for s in spans:
