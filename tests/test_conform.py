@@ -506,3 +506,16 @@ def test_a_batch_exported_twice_counts_once(run, tmp_path):
     assert once.stdout == twice.stdout
     first, second = (json.loads((tmp_path / f).read_text()) for f in ("once.json", "twice.json"))
     assert first["loops"] == second["loops"] and first["flows"] == second["flows"]
+
+
+def test_spans_whose_parents_make_a_cycle_do_not_hang_it(run, tmp_path):
+    a = span("c1", "wrapper", 0, 50)
+    b = span("c1", "inner", 1, 40, a)
+    a["parentSpanId"] = b["spanId"]  # a <-> b
+    selfish = span("c1", "self", 2, 30)
+    selfish["parentSpanId"] = selfish["spanId"]
+    visit = span("c1", "assistant", 3, 20, b, loopdsl__node="assistant")
+    result = conform(run, tmp_path, otlp(a, b, selfish, visit), more=("--report", "r.json"))
+    assert result.exit_code == 1  # the other nodes never ran
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert (report["runs"], report["visits"]) == (1, 1)

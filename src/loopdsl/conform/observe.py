@@ -179,15 +179,17 @@ def _run(trace: str, spans: list[Span], code_names: dict[str, str], system: str,
     owner: dict[str, str | None] = {}
 
     def nearest(span_id: str) -> str | None:
-        chain = []
+        chain: dict[str, None] = {}  # in order; a parent id met again is a cycle: no owner
         current: str | None = span_id
-        while current is not None and current not in owner:
+        while current is not None and current not in owner and current not in chain:
             if current in mapped:
                 owner[current] = current
                 break
-            chain.append(current)
+            chain[current] = None
             parent = by_id[current].parent if current in by_id else None
             current = parent if parent in by_id else None
+        if current in chain:
+            current = None
         found = owner.get(current) if current is not None else None
         for c in chain:
             owner[c] = found
