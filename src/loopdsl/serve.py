@@ -10,6 +10,7 @@ localhost is refused (421), so no page elsewhere can read the design.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import threading
@@ -54,6 +55,7 @@ class Site:
         self._stamp = stamp
         self.count += 1
         self.page = self._build(str(self.count))
+        gc.collect()  # the last page's garbage, once this one is out (building pauses it)
         return self.page
 
     def watch(self, stop: threading.Event, warn: Callable[[str], None]) -> None:
