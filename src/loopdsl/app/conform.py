@@ -93,13 +93,10 @@ def drawn_runs(workspace: Workspace, traces: Sequence[Path]) -> Runs | None:
         read: Iterable[list[Span]] = read_runs(traces)
         if len(workspace.systems) > 1:
             read = list(read)
+        results = [(system, compare(system, read)) for system in workspace.systems]
     except TraceError as e:
         raise AppError(str(e)) from None
-    for system in workspace.systems:
-        try:
-            result = compare(system, read)
-        except TraceError as e:
-            raise AppError(str(e)) from None
+    for system, result in results:
         seen = result.observed
         if not seen.runs:  # traces of other systems: this one is drawn as it is
             continue
