@@ -50,6 +50,7 @@ RETRIES = 2  # a shape past the limit is measured again, at most this often
 def best_of(repeat: int, fn: Callable[[], object]) -> float:
     times = []
     for _ in range(repeat):
+        gc.collect()  # untimed: the last repetition's garbage must not slow this one
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
