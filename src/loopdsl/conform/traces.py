@@ -34,6 +34,7 @@ READ = frozenset({
 # ``metadata`` attribute (where OpenInference's LangChain instrumentation
 # puts it); an attribute of the same name wins.
 METADATA = ("langgraph_node", "langgraph_step")
+_KEPT = READ | {"metadata"}  # what is taken from a span's attribute list
 
 
 class TraceError(ValueError):
@@ -86,7 +87,7 @@ def _attributes(items: Any, keep: frozenset[str] | None = None) -> dict[str, Any
 def _read(items: Any) -> dict[str, Any]:
     """The attributes conform reads, LangGraph's metadata lifted out of
     ``metadata``."""
-    out = _attributes(items, READ | {"metadata"})
+    out = _attributes(items, _KEPT)
     meta = out.pop("metadata", None)
     if isinstance(meta, str) and any(key not in out and key in meta for key in METADATA):
         try:

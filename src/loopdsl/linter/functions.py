@@ -172,7 +172,6 @@ class RuleContext:
         found: list[str] = self.memo(("nodes", memo_key(f)), compute)
         return found
 
-
     def nodes_with_key(self) -> dict[str, list[str]]:
         """Attribute key -> the nodes that have it, set or inherited or written
         with an invalid value, in the graph's order (memoised)."""

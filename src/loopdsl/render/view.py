@@ -142,8 +142,6 @@ class ViewIndex:
     workspace's)."""
 
     def __init__(self, workspace: Workspace, findings: list[Diagnostic] | None) -> None:
-        self.workspace = workspace
-        self.findings = findings
         self.loops = workspace.loops()
         self.flows = workspace.flows()
         self.flow_order = {f.key: i for i, f in enumerate(self.flows)}
@@ -282,8 +280,8 @@ def ranks(view: View) -> dict[str, int]:
     linear time: breadth-first from the nodes no flow enters, then from those
     no forward flow enters; a way back from feedback ranks only what nothing
     else reaches, as Graphviz lays the rest against the flow."""
-    nodes = {vn.id for cluster in view.clusters for vn in cluster.nodes}
-    forward: dict[str, list[str]] = {n: [] for n in nodes}
+    order = [vn.id for cluster in view.clusters for vn in cluster.nodes]
+    forward: dict[str, list[str]] = {n: [] for n in order}
     entered: set[str] = set()  # by a forward flow
     reached: set[str] = set()  # by any flow
     for vf in view.flows:
@@ -300,7 +298,6 @@ def ranks(view: View) -> dict[str, int]:
     # Start where no flow at all enters; then, for closed loops, where no
     # forward flow enters (their ways back are left out).
     rank: dict[str, int] = {}
-    order = [vn.id for cluster in view.clusters for vn in cluster.nodes]
     for starts in ([n for n in order if n not in reached],
                    [n for n in order if n not in entered], order[:1]):
         queue = [n for n in starts if n not in rank]
@@ -314,14 +311,6 @@ def ranks(view: View) -> dict[str, int]:
     for n in order:  # only on cycles that no way back breaks: a rank of their own
         rank.setdefault(n, last)
     return rank
-
-
-def layered_cost(view: View, rank: dict[str, int]) -> int:
-    """What a layered (dot) layout must place: the nodes, and a virtual node
-    on every rank a flow crosses. Graphviz's ordering passes grow much faster
-    than this count, so it tells a drawing dot finishes from one it does not."""
-    return len(rank) + sum(max(0, abs(rank[vf.target] - rank[vf.source]) - 1)
-                           for vf in view.flows)
 
 
 def readable_direction(view: View, rank: dict[str, int] | None = None) -> str:
