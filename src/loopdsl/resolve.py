@@ -48,8 +48,7 @@ class ParsedSource:
 def span_of(path: str, start: Token, end: Token | None = None) -> Span:
     """The span from the start of ``start`` to the end of ``end`` (or ``start``)."""
     (line, column), (end_line, end_column) = ast.start_of(start), ast.end_of(end or start)
-    return trusted(Span, file=path, line=line, column=column, end_line=end_line,
-                   end_column=end_column)
+    return Span(path, line, column, end_line, end_column)
 
 
 def resolve(sources: list[ParsedSource], diagnostics: list[Diagnostic]) -> Workspace:

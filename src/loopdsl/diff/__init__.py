@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -226,6 +226,6 @@ def _findings(old: Side, new: Side,
         k = key(d, old)
         seen[k] += 1
         if seen[k] > after[k]:
-            renamed = d.span.model_copy(update={"file": file_name(k[1])})
+            renamed = replace(d.span, file=file_name(k[1]))
             fixed.append(d.model_copy(update={"span": renamed}))
     return (sorted(added, key=lambda d: d.sort_key), sorted(fixed, key=lambda d: d.sort_key))

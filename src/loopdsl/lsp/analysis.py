@@ -11,7 +11,7 @@ import functools
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from loopdsl.model import Diagnostic, Node, Span, Workspace
@@ -204,7 +204,7 @@ def _part(span: Span, name: str) -> Span:
     """The last ``name`` characters of a one-line span (the node in `system.node`)."""
     if span.line != span.end_line:
         return span
-    return span.model_copy(update={"column": span.end_column - len(name)})
+    return replace(span, column=span.end_column - len(name))
 
 
 def _index(workspace: Workspace, registry: object) -> list[Symbol]:
@@ -230,8 +230,8 @@ def _index(workspace: Workspace, registry: object) -> list[Symbol]:
             start = comment.span.column + m.start(1)
             for part in re.finditer(r"[^,\s]+", m.group(1)):
                 column = start + part.start()
-                out.append(Symbol("code", part.group(), comment.span.model_copy(update={
-                    "column": column, "end_column": column + len(part.group())})))
+                out.append(Symbol("code", part.group(), replace(
+                    comment.span, column=column, end_column=column + len(part.group()))))
     return out
 
 
