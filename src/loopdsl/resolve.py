@@ -92,8 +92,12 @@ class _Resolver:
         self._collect_kinds()
         self._resolve_kinds()
         self._collect_systems()
-        systems = [self._build_system(sid, decl, path)
-                   for sid, (decl, path) in self.system_decls.items()]
+        systems = []
+        for sid, (decl, path) in self.system_decls.items():
+            systems.append(self._build_system(sid, decl, path))
+            # The model holds no token: the system's statements can go now, so
+            # that the trees of all files and the whole model never coexist.
+            decl.body.clear()
         # Flows are attached to their system once every statement is known.
         by_system: dict[str, list[Flow]] = {}
         for acc in self.flows.values():
