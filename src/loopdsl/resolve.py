@@ -52,7 +52,10 @@ def span_of(path: str, start: Token, end: Token | None = None) -> Span:
 
 
 def resolve(sources: list[ParsedSource], diagnostics: list[Diagnostic]) -> Workspace:
-    """Build the workspace; ``diagnostics`` holds what loading found so far."""
+    """Build the workspace; ``diagnostics`` holds what loading found so far.
+
+    The sources' system statements are consumed (each system's are let go
+    once it is built); their comments, errors and text are kept."""
     return _Resolver(sources, list(diagnostics)).run()
 
 
