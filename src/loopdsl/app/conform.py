@@ -77,12 +77,12 @@ def drawn_runs(workspace: Workspace, traces: Sequence[Path]) -> Runs | None:
     """What the runs in ``traces`` did, to draw on each system of the
     workspace that has runs in them (``render``, ``doc`` and ``serve`` with
     ``--traces``); None without traces."""
+    if not traces:  # conform's reading of traces is imported only for traces
+        return None
     from loopdsl.conform import conform as compare
     from loopdsl.conform.traces import Span, TraceError, read_runs
     from loopdsl.render.view import Runs
 
-    if not traces:
-        return None
     visits: dict[str, int] = {}
     taken: dict[tuple[str, str], int] = {}
     loops: dict[str, str] = {}

@@ -17,7 +17,6 @@ import shutil
 import subprocess
 
 import graphviz  # type: ignore[import-untyped]
-from graphviz.quoting import quote  # type: ignore[import-untyped]
 
 from loopdsl.model import Diagnostic, Role, Workspace
 from loopdsl.printable import printable
@@ -147,7 +146,9 @@ def _quote(value: str) -> str:
 
 @functools.cache
 def _style(items: tuple[tuple[str, str], ...]) -> str:
-    return " ".join(f"{quote(k)}={quote(v)}" for k, v in items)
+    # loopdsl's own names and values (colours, shapes, loop classes): no
+    # backslash, no HTML, so `_quote` is the package's `quote` for them
+    return " ".join(f"{_quote(k)}={_quote(v)}" for k, v in items)
 
 
 def _node(g: graphviz.Digraph, vn: ViewNode, name: str, links: bool) -> None:
