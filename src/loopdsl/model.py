@@ -220,11 +220,17 @@ class Diagnostic(_Frozen):
         return (s.file, s.line, s.column, self.code, self.message)
 
 
-class Reference(_Frozen):
-    """A place where a flow names a node (for editors: references, rename)."""
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A place where a flow names a node (for editors: references, rename).
 
-    node: str = Field(description="qualified id of the node named")
-    span: Span = Field(description="the reference, `system.node` included")
+    A slotted dataclass like ``Span``: there are several per flow, and no
+    export carries them."""
+
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(extra="forbid")
+
+    node: str  # qualified id of the node named
+    span: Span  # the reference, `system.node` included
 
 
 class Workspace(_Frozen):

@@ -415,7 +415,7 @@ class _Resolver:
         spans = [span_of(path, ref.parts[0], ref.parts[-1]) for ref in chain.refs]
         for end, span in zip(ends, spans, strict=True):
             if end is not None:
-                self.references.append(trusted(Reference, node=end, span=span))
+                self.references.append(Reference(end, span))
         label = chain.label.text if chain.label else None
         attributes = self.attributes(chain.attrs, path, "the flow")
         keys = []
