@@ -52,7 +52,12 @@ def run_rules(workspace: Workspace, registry: Registry) -> list[Diagnostic]:
             if select.role:  # most rules select by role: skip the other nodes at once
                 candidates = [e for e in candidates
                               if isinstance(e.obj, Node) and e.obj.role in select.role]
-            if narrows_beyond_role(select) or select.source or select.target:
+            if select.element == "node" and narrows_beyond_role(select):
+                # the same test, on the nodes the index of attribute keys gives
+                passing = set(ctx.nodes_matching(select))
+                candidates = [e for e in candidates
+                              if isinstance(e.obj, Node) and e.obj.qualified_id in passing]
+            elif narrows_beyond_role(select) or select.source or select.target:
                 candidates = [e for e in candidates if _selected(ctx, rule, e)]
             chosen[key] = candidates
         try:
