@@ -62,8 +62,9 @@ def test_every_route_finds_the_example_clean(tmp_path, folder, option, target):
 def test_import_then_drift_is_clean_and_says_what_to_do(tmp_path, folder, option, target):
     work = copy(tmp_path, folder)
     assert cli("import", "--app", target, "-o", "imported.loop", cwd=work).returncode == 0
+    assert cli("graph", "--app", target, "-o", "graph.json", cwd=work).returncode == 0
     text = (work / "imported.loop").read_text()
-    for source in (["--app", target], [option, target]):
+    for source in (["--app", target], [option, target], ["--graph-json", "graph.json"]):
         proc = cli("drift", "imported.loop", *source, "-f", "json", cwd=work)
         assert reported(proc) == [], (text, proc.stdout)
     checked = json.loads(cli("check", "-f", "json", "imported.loop", cwd=work).stdout)
