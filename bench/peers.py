@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -130,7 +131,7 @@ def timed(argv: list[str], cwd: Path, stdout: Path,
         elapsed = time.perf_counter() - start
         stop.cancel()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    if elapsed >= timeout:
+    if proc.returncode == -signal.SIGKILL:  # the timer stopped it
         return None
     if proc.returncode not in (0, 1):  # 1: findings
         raise SystemExit(f"{argv[0]} failed with exit code {proc.returncode}")

@@ -73,10 +73,10 @@ def run_rules(workspace: Workspace, registry: Registry) -> list[Diagnostic]:
 
 
 def _selected(ctx: RuleContext, rule: Rule, e: Element) -> bool:
+    """Does a flow, loop or system pass the rule's ``[select]``? (Nodes are
+    selected through ``RuleContext.nodes_matching``.)"""
     sel = rule.spec.select
     assert sel is not None
-    if isinstance(e.obj, Node):
-        return ctx.node_matches(e.obj, sel)
     if not attributes_match(e.attributes, e.written, sel):
         return False
     if isinstance(e.obj, Flow):
