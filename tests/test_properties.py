@@ -78,12 +78,13 @@ def _loopdsl_tokens(text):
     from lark.lexer import LexerThread
 
     from loopdsl.syntax import parser as syntax
+    from loopdsl.syntax.lexer import MasterLexer
 
     session = syntax._Session(text)
     reset = syntax._session.set(session)
     tokens, error = [], []
     lexer = syntax._parser().parser.lexer  # Lark.lex() would use lark's own lexer
-    assert isinstance(lexer, syntax._Lexer)
+    assert isinstance(lexer, MasterLexer)
     try:
         for t in LexerThread.from_text(lexer, text).lex(None):
             tokens.append(_fields(t))

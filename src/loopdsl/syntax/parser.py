@@ -17,20 +17,22 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
+import itertools
 import math
 import re
-from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
 from lark import Lark, Token, Transformer
-from lark.common import LexerConf
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
-from lark.lexer import Lexer, LexerState
+from lark.lexer import LexerState
+from lark.parsers.lalr_analysis import Shift
+from lark.utils import TextSlice
 
 from loopdsl.cache import cache_dir, private
 from loopdsl.resources import data_dir
 from loopdsl.syntax import ast
+from loopdsl.syntax.lexer import MasterLexer
 from loopdsl.syntax.messages import (
     Braces,
     describe_expected,
@@ -41,9 +43,6 @@ from loopdsl.syntax.messages import (
 )
 from loopdsl.vocabulary import reserved_terminals
 
-_SPACE = "WS"
-"""The grammar's whitespace terminal, which the lexer skips before each token."""
-
 MAX_LIST_DEPTH = 32
 """Deeper lists are refused, like Python refuses too many nested parentheses."""
 
@@ -52,6 +51,9 @@ _session: ContextVar[_Session] = ContextVar("loopdsl_parse_session")
 
 def parse(text: str) -> ast.ParsedFile:
     """Parse one file's text; never raises on bad input."""
+    clean = _parse_clean(text)
+    if clean is not None:
+        return clean
     session = _Session(text)
     token = _session.set(session)
     items: list[ast.Import | ast.KindDecl | ast.SystemDecl]
@@ -65,99 +67,71 @@ def parse(text: str) -> ast.ParsedFile:
     return ast.ParsedFile(items=items, comments=session.comments, errors=session.errors)
 
 
-class _Token(Token):
-    """lark's Token, made in one step: lark's constructor first checks for a
-    deprecated keyword, a cost paid ~135,000 times at 10,000 nodes."""
+def _parse_clean(text: str) -> ast.ParsedFile | None:
+    """The tree of a file without syntax errors, or None at the first error.
 
-    __slots__ = ()
-
-    def __new__(cls, type: str, value: str, start_pos: int | None = None,
-                line: int | None = None, column: int | None = None,
-                end_line: int | None = None, end_column: int | None = None,
-                end_pos: int | None = None) -> _Token:
-        token = str.__new__(cls, value)
-        token.type, token.value, token.start_pos, token.end_pos = type, value, start_pos, end_pos
-        token.line, token.column, token.end_line, token.end_column = (line, column, end_line,
-                                                                      end_column)
-        return token
-
-
-class _Lexer(Lexer):
-    """lark's basic lexer, twice as fast: one master regex built from the
-    grammar's own terminals (same order, so the same first-match results),
-    keywords re-typed from NAME as lark does, and the whitespace before a
-    token skipped by that same regex, with lines counted by ``str.count``
-    rather than one token at a time. It keeps lark's lexer state up to date,
-    so on_error can skip a character and resume exactly as with lark's lexer.
+    lark's own parse loop handles errors (``on_error`` and its interactive
+    parser, which the repairs need), and pays for that on every token. Most
+    files have no error, so they go through this loop instead: the same LALR
+    tables and rule callbacks, with each state's actions compiled once into
+    plain tuples (a third of the parse at 10,000 nodes was lark's per-token
+    loop). A file with an error is parsed again from the start by lark.
     """
+    states, start, end, lexer = _tables()
+    session = _Session(text)
+    token = _session.set(session)
+    stack: list[int] = [start]
+    values: list[Any] = []
+    push_state, push_value = stack.append, values.append
+    try:
+        lexed = lexer.lex(LexerState(TextSlice(text, 0, len(text))), None)
+        for tok in itertools.chain(lexed, (_END,)):
+            kind = tok.type
+            while True:
+                shift, arg = states[stack[-1]][kind]
+                if shift:
+                    push_state(arg)
+                    push_value(tok)
+                    break
+                size, callback, origin = arg
+                children = values[-size:] if size else []
+                if size:
+                    del stack[-size:], values[-size:]
+                push_value(callback(children))
+                push_state(goto := states[stack[-1]][origin][1])
+                if goto == end:
+                    return ast.ParsedFile(items=values[-1], comments=session.comments,
+                                          errors=session.errors)
+    except (KeyError, UnexpectedInput):  # no action for this token: an error
+        return None
+    finally:
+        _session.reset(token)
+    return None  # the input ended before the grammar's start rule did
 
-    __future_interface__ = 2  # lex(lexer_state, parser_state), as lark's own lexers
 
-    def __init__(self, conf: LexerConf) -> None:
-        terminals = sorted(conf.terminals, key=lambda t: (
-            -t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name))
-        name = next(t for t in terminals if t.name == "NAME")
-        name_re = re.compile(name.pattern.to_regexp())
-        self.keywords = {t.pattern.value: t.name for t in terminals
-                         if t.pattern.type == "str" and name_re.fullmatch(t.pattern.value)}
-        # Whitespace starts no other token, so skipping it first changes no match.
-        space = next(t for t in terminals if t.name == _SPACE).pattern.to_regexp()
-        self.space = re.compile(space)
-        self.master = re.compile(f"(?:{space})?(?:" + "|".join(
-            f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals
-            if t.pattern.value not in self.keywords and t.name != _SPACE) + ")")
-        self.ignore = set(conf.ignore)
-        self.multiline = {t.name for t in terminals if "\n" in t.pattern.to_regexp()
-                          or "\\s" in t.pattern.to_regexp() or "\\W" in t.pattern.to_regexp()}
-        self.allowed = {t.name for t in terminals} - self.ignore
+_END = Token("$END", "")  # never shifted: it only makes the last reductions
 
-    def lex(self, state: LexerState, parser_state: Any) -> Iterator[Token]:
-        text, end, ctr = state.text.text, state.text.end, state.line_ctr
-        match, keywords, ignore, multiline = (self.master.match, self.keywords, self.ignore,
-                                              self.multiline)
-        new = str.__new__
-        pos, line, line_start = ctr.char_pos, ctr.line, ctr.line_start_pos
-        while pos < end:
-            m = match(text, pos)
-            if m is None:  # only whitespace is left, or a character no token starts with
-                space = self.space.match(text, pos)
-                start = space.end() if space else pos
-                if skipped := text.count("\n", pos, start):
-                    line += skipped
-                    line_start = text.rindex("\n", pos, start) + 1
-                ctr.char_pos, ctr.line, ctr.line_start_pos = start, line, line_start
-                ctr.column = start - line_start + 1
-                if start >= end:
-                    return
-                raise UnexpectedCharacters(  # type: ignore[no-untyped-call]
-                    text, start, line, ctr.column, allowed=self.allowed, state=parser_state,
-                    token_history=state.last_token and [state.last_token])
-            kind = m.lastgroup or ""
-            start, stop = m.span(kind)
-            if start != pos and (skipped := text.count("\n", pos, start)):
-                line += skipped
-                line_start = text.rindex("\n", pos, start) + 1
-            value, first_line, column = m.group(kind), line, start - line_start + 1
-            if kind in multiline and "\n" in value:
-                line += value.count("\n")
-                line_start = start + value.rindex("\n") + 1
-            pos = stop
-            ctr.char_pos, ctr.line, ctr.line_start_pos = stop, line, line_start
-            ctr.column = end_column = stop - line_start + 1
-            if kind in ignore:
-                if kind == "COMMENT":
-                    _on_comment(_Token(kind, value, start, first_line, column, line,
-                                       end_column, stop))
-                continue
-            if kind == "NAME":
-                kind = keywords.get(value, kind)
-            # _Token(...) written out: a call less for each of ~135,000 tokens
-            token = new(_Token, value)
-            token.type, token.value, token.start_pos, token.end_pos = kind, value, start, stop
-            token.line, token.column, token.end_line, token.end_column = (first_line, column,
-                                                                          line, end_column)
-            state.last_token = token
-            yield token
+_Action = tuple[bool, Any]  # (True, next state) or (False, (size, callback, rule name))
+
+
+@functools.lru_cache(maxsize=1)
+def _tables() -> tuple[dict[int, dict[str, _Action]], int, int, MasterLexer]:
+    """lark's LALR tables for the clean path: per state, terminal or rule name
+    -> (shift?, next state or what a reduction needs); the start and end
+    states; the lexer."""
+    lark = _parser()
+    frontend = lark.parser
+    table = frontend.parser.parser.parse_table
+    callbacks = frontend.parser.parser.callbacks
+    states = {
+        state: {symbol: (True, arg) if action is Shift else
+                (False, (len(arg.expansion), callbacks[arg], arg.origin.name))
+                for symbol, (action, arg) in actions.items()}
+        for state, actions in table.states.items()
+    }
+    lexer = frontend.lexer
+    assert isinstance(lexer, MasterLexer)
+    return states, table.start_states["start"], table.end_states["start"], lexer
 
 
 @functools.lru_cache(maxsize=1)
@@ -166,7 +140,7 @@ def _parser() -> Lark:
     return Lark(
         grammar,
         parser="lalr",
-        lexer=_Lexer,
+        lexer=MasterLexer,
         transformer=_Builder(),
         lexer_callbacks={"COMMENT": _on_comment},
         cache=_cache_file(grammar),
@@ -185,7 +159,7 @@ def _cache_file(grammar: str) -> str | bool:
     folder = cache_dir()
     if folder is None:
         return False
-    built_from = f"{lark.__version__}\0{_Lexer.__qualname__}\0{grammar}"
+    built_from = f"{lark.__version__}\0{MasterLexer.__qualname__}\0{grammar}"
     key = hashlib.sha256(built_from.encode()).hexdigest()[:16]
     path = folder / f"parser-{key}.lark"
     if path.exists() and not private(path):  # lark unpickles it: only our own
