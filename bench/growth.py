@@ -12,7 +12,8 @@ stage grows far faster than the workspace. Linear growth costs about
 4x; a quadratic stage would cost about 16x. Absolute times are never checked
 (CI machines differ); each figure is the best of several runs, a shape with a
 stage past the limit is measured again (up to twice, the best time of every
-run counting), and a stage that takes under 20 ms at 4N is too small to judge.
+run counting) and, if still past it, judged once more at 4N and 16N (not the
+drawings); a stage that takes under 20 ms at 4N is too small to judge.
 
     python bench/growth.py [--nodes 1000] [--limit 8] [--shape NAME]
 """
@@ -178,19 +179,30 @@ def _over(small: Times, large: Times, limit: float) -> list[tuple[str, float]]:
     return out
 
 
-def _steady(timings: Callable[[], tuple[Times, Times]], limit: float) -> tuple[Times, Times]:
-    """The times at N and 4N; measured again while a stage is past the limit
-    (at most RETRIES times), each stage's best counting. A busy machine can
-    slow one timing of a linear stage past the limit; a quadratic stage stays
-    past it however often it runs."""
-    small, large = timings()
+def _steady(timings: Callable[[int], tuple[Times, Times]], base: int, limit: float,
+            escalate: bool = True) -> tuple[Times, Times, int]:
+    """The times at N and 4N, and N; measured again while a stage is past the
+    limit (at most RETRIES times), each stage's best counting. A busy machine
+    can slow one timing of a linear stage past the limit; a quadratic stage
+    stays past it however often it runs. A stage still past it is judged once
+    more at 4N and 16N (``escalate``), where it takes long enough that a few
+    milliseconds of noise no longer double its ratio; a quadratic stage grows
+    about 16x there too, an n log n one about 5x."""
+    small, large = timings(base)
     for _ in range(RETRIES):
         if not _over(small, large, limit):
             break
-        again_small, again_large = timings()
+        again_small, again_large = timings(base)
         small = {k: min(v, again_small[k]) for k, v in small.items()}
         large = {k: min(v, again_large[k]) for k, v in large.items()}
-    return small, large
+    if escalate and _over(small, large, limit):
+        return *timings(4 * base), 4 * base
+    return small, large, base
+
+
+def _judged(n: int, base: int) -> str:
+    """A row's note when its figures come from the larger sizes."""
+    return f" (past the limit at {base:,}: judged at {n:,} and {4 * n:,})" if n != base else ""
 
 
 def main() -> int:
@@ -209,13 +221,13 @@ def main() -> int:
           + " | ".join(STAGES) + " |")
     print("|---|---|---|" + "---|" * len(STAGES))
     for name in args.shape or SHAPES:
-        small, large = _steady(partial(_shape_times, name, args.nodes, args.repeat),
-                               args.limit)
+        small, large, n = _steady(partial(_shape_times, name, repeat=args.repeat),
+                                  args.nodes, args.limit)
         cells = [f"{large[stage] / max(small[stage], 1e-9):.1f}x" for stage in STAGES]
-        failed += [f"{name}: {stage} grew {growth:.1f}x for 4x the nodes (limit {args.limit}x)"
-                   for stage, growth in _over(small, large, args.limit)]
-        print(f"| {name} | {small['check']:.3f} s | {large['check']:.3f} s | "
-              + " | ".join(cells) + " |", flush=True)
+        failed += [f"{name}: {stage} grew {growth:.1f}x from {n:,} to {4 * n:,} nodes "
+                   f"(limit {args.limit}x)" for stage, growth in _over(small, large, args.limit)]
+        print(f"| {name}{_judged(n, args.nodes)} | {small['check']:.3f} s | "
+              f"{large['check']:.3f} s | " + " | ".join(cells) + " |", flush=True)
     # Code graphs and spans cost little each: sized up so the timer, not the
     # dictionaries' first resizes, decides the ratio.
     for what, scale, stages in (("code graph", CODE_SCALE, CODE_STAGES),
@@ -225,12 +237,13 @@ def main() -> int:
         print(f"\n| {what} | at {base:,} | at {4 * base:,} | growth |")
         print("|---|---|---|---|")
         for name, stage in stages.items():
-            small, large = _steady(partial(_stage_times, stage, name, base, args.repeat),
-                                   args.limit)
+            # Graphviz at 4x its larger size would take minutes: drawings are not escalated.
+            small, large, n = _steady(partial(_stage_times, stage, name, repeat=args.repeat),
+                                      base, args.limit, escalate=stages is not DRAWN_STAGES)
             growth = large[name] / max(small[name], 1e-9)
-            print(f"| {name} | {small[name]:.3f} s | {large[name]:.3f} s | {growth:.1f}x |",
-                  flush=True)
-            failed += [f"{name} grew {g:.1f}x for 4x the nodes (limit {args.limit}x)"
+            print(f"| {name}{_judged(n, base)} | {small[name]:.3f} s | {large[name]:.3f} s | "
+                  f"{growth:.1f}x |", flush=True)
+            failed += [f"{name} grew {g:.1f}x from {n:,} to {4 * n:,} (limit {args.limit}x)"
                        for _, g in _over(small, large, args.limit)]
     for line in failed:
         print(f"growth: {line}", file=sys.stderr)
