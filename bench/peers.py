@@ -51,8 +51,9 @@ C4_KINDS = {"context": "ctx", "model": "llm", "interface": "iface", "feedback": 
 
 
 def pytm_python() -> Path:
-    """The interpreter of the virtual environment that holds pytm."""
-    venv = PEERS / PYTM.replace("==", "-")
+    """The interpreter of the virtual environment that holds pytm: one per
+    Python version, so that both sides run on the interpreter running this."""
+    venv = PEERS / f"{PYTM.replace('==', '-')}-py{sys.version_info[0]}.{sys.version_info[1]}"
     python = venv / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
