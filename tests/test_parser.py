@@ -209,14 +209,13 @@ def _deep(x):
     return repr(x)
 
 
-def test_clean_files_take_the_fast_loop_and_build_lark_loops_tree():
-    # Every bundled .loop file, and each with one character cut at a seeded
-    # place: clean ones through the compiled tables, broken ones through
-    # lark's loop, and the same tree, positions and problems either way.
+def test_the_parse_builds_lark_loops_tree_with_and_without_errors():
+    # Every bundled .loop file, and each with a character cut and one put in
+    # at seeded places: loopdsl's loop up to the first error, lark's loop and
+    # its repairs from there, and the same tree, positions and problems as
+    # lark's loop from the start.
     import random
     from pathlib import Path
-
-    from loopdsl.syntax.parser import _parse_clean
 
     root = Path(__file__).resolve().parents[1]
     files = sorted(p for d in ("examples", "tests/cases") for p in (root / d).rglob("*.loop"))
@@ -224,11 +223,11 @@ def test_clean_files_take_the_fast_loop_and_build_lark_loops_tree():
     clean = broken = 0
     for path in files:
         text = path.read_text(encoding="utf-8")
-        cut = rnd.randrange(len(text))
-        for variant in (text, text[:cut] + text[cut + 1:]):
-            if _parse_clean(variant) is None:
-                broken += 1
-            else:
-                clean += 1
-            assert _deep(parse(variant)) == _deep(_lark_loop(variant)), path
-    assert clean > len(files) // 2 and broken > 5, (clean, broken)
+        cut, put = rnd.randrange(len(text)), rnd.randrange(len(text))
+        for variant in (text, text[:cut] + text[cut + 1:],
+                        text[:put] + rnd.choice("{}[]:,.@") + text[put:]):
+            tree = parse(variant)
+            broken += bool(tree.errors)
+            clean += not tree.errors
+            assert _deep(tree) == _deep(_lark_loop(variant)), path
+    assert clean > len(files) // 2 and broken > len(files) // 2, (clean, broken)

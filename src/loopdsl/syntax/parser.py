@@ -3,7 +3,9 @@
 The LALR parser is built once per process (``functools.lru_cache``) and its
 tables are cached per user on disk, so a run does not pay for grammar
 analysis. The tree is built during parsing by a transformer handed to lark
-(no intermediate parse tree); positions come from tokens.
+(no intermediate parse tree); positions come from tokens. A loop of
+loopdsl's drives lark's tables up to the first syntax error (``_parse``),
+and lark's own loop goes on from there.
 
 Errors do not stop the parse: lark calls ``_Session.on_error``, which records
 an LD001 problem and repairs the input (insert the one token that lets the
@@ -25,8 +27,9 @@ from typing import Any
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
-from lark.lexer import LexerState
+from lark.lexer import LexerState, LexerThread
 from lark.parsers.lalr_analysis import Shift
+from lark.parsers.lalr_parser_state import ParseConf, ParserState
 from lark.utils import TextSlice
 
 from loopdsl.cache import cache_dir, private
@@ -51,14 +54,11 @@ _session: ContextVar[_Session] = ContextVar("loopdsl_parse_session")
 
 def parse(text: str) -> ast.ParsedFile:
     """Parse one file's text; never raises on bad input."""
-    clean = _parse_clean(text)
-    if clean is not None:
-        return clean
     session = _Session(text)
     token = _session.set(session)
     items: list[ast.Import | ast.KindDecl | ast.SystemDecl]
     try:
-        items = _parser().parse(text, on_error=session.on_error)  # type: ignore[assignment]
+        items = _parse(text, session)
     except UnexpectedInput as e:  # the repairs ran out: keep what was reported
         session.report_final(e)
         items = []
@@ -67,28 +67,31 @@ def parse(text: str) -> ast.ParsedFile:
     return ast.ParsedFile(items=items, comments=session.comments, errors=session.errors)
 
 
-def _parse_clean(text: str) -> ast.ParsedFile | None:
-    """The tree of a file without syntax errors, or None at the first error.
+def _parse(text: str, session: _Session) -> Any:
+    """The file's items: lark's LALR tables driven by a loop of loopdsl's up to
+    the first syntax error, then lark's own loop with the repairs.
 
-    lark's own parse loop handles errors (``on_error`` and its interactive
-    parser, which the repairs need), and pays for that on every token. Most
-    files have no error, so they go through this loop instead: the same LALR
-    tables and rule callbacks, with each state's actions compiled once into
-    plain tuples (a third of the parse at 10,000 nodes was lark's per-token
-    loop). A file with an error is parsed again from the start by lark.
+    lark's loop handles errors (``on_error`` and its interactive parser,
+    which the repairs need), and pays for that on every token: a third of the
+    parse at 10,000 nodes. This loop uses the same tables and rule callbacks,
+    with each state's actions compiled once into plain tuples; at the first
+    token it has no action for, or a character no token starts with, it
+    hands its stacks and the lexer's state to lark's loop, which goes on from
+    that token as if it had parsed the file from the start.
     """
     states, start, end, lexer = _tables()
-    session = _Session(text)
-    token = _session.set(session)
     stack: list[int] = [start]
     values: list[Any] = []
     push_state, push_value = stack.append, values.append
+    state = LexerState(TextSlice(text, 0, len(text)))
     try:
-        lexed = lexer.lex(LexerState(TextSlice(text, 0, len(text))), None)
-        for tok in itertools.chain(lexed, (_END,)):
+        for tok in itertools.chain(lexer.lex(state, None), (_END,)):
             kind = tok.type
             while True:
-                shift, arg = states[stack[-1]][kind]
+                action = states[stack[-1]].get(kind)
+                if action is None:
+                    return _resume(session, state, stack, values, tok)
+                shift, arg = action
                 if shift:
                     push_state(arg)
                     push_value(tok)
@@ -100,13 +103,48 @@ def _parse_clean(text: str) -> ast.ParsedFile | None:
                 push_value(callback(children))
                 push_state(goto := states[stack[-1]][origin][1])
                 if goto == end:
-                    return ast.ParsedFile(items=values[-1], comments=session.comments,
-                                          errors=session.errors)
-    except (KeyError, UnexpectedInput):  # no action for this token: an error
-        return None
-    finally:
-        _session.reset(token)
-    return None  # the input ended before the grammar's start rule did
+                    return values[-1]
+    except UnexpectedCharacters:  # the lexer stopped at it: lark's loop meets it again
+        return _resume(session, state, stack, values, None)
+    raise AssertionError("the input ended before the start rule was reduced")
+
+
+def _resume(session: _Session, state: LexerState, stack: list[int], values: list[Any],
+            unexpected: Any) -> Any:
+    """Go on with lark's own loop from the clean loop's stacks, at the token it
+    had no action for (lexed again) or the lexer's error; then the error loop
+    of lark's ``LALR_Parser.parse`` (lark 1.3), whose repairs need lark's
+    interactive parser."""
+    text = state.text.text
+    if unexpected is not None and unexpected is not _END:  # lex it again
+        ctr = state.line_ctr
+        ctr.char_pos, ctr.line, ctr.column = (unexpected.start_pos, unexpected.line,
+                                              unexpected.column)
+        ctr.line_start_pos = unexpected.start_pos - unexpected.column + 1
+    parser = _parser().parser.parser.parser
+    resumed = ParserState(ParseConf(parser.parse_table, parser.callbacks, "start"),
+                          LexerThread(_tables()[3], state), stack, values)
+    try:
+        return parser.parse_from_state(resumed, last_token=state.last_token)
+    except UnexpectedInput as first:
+        e = first
+    while True:
+        interactive: Any = e.interactive_parser
+        ctr = interactive.lexer_thread.state.line_ctr
+        at = ctr.char_pos
+        if not session.on_error(e):
+            raise e
+        if isinstance(e, UnexpectedCharacters) and at == ctr.char_pos:
+            ctr.feed(text[at:at + 1])  # no repair moved on: skip the character
+        try:
+            return interactive.resume_parse()
+        except UnexpectedToken as again:
+            if (isinstance(e, UnexpectedToken) and e.token.type == again.token.type == "$END"
+                    and e.interactive_parser == again.interactive_parser):
+                raise again  # no repair moved it on
+            e = again
+        except UnexpectedCharacters as again:
+            e = again
 
 
 _END = Token("$END", "")  # never shifted: it only makes the last reductions
