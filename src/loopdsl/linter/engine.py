@@ -16,7 +16,7 @@ from loopdsl.linter.functions import (
     narrows_beyond_role,
 )
 from loopdsl.linter.registry import Registry, Rule
-from loopdsl.model import Diagnostic, Flow, Node, Severity, Workspace
+from loopdsl.model import Diagnostic, Flow, Node, Role, Severity, Workspace
 
 _BUILTIN_MODULES = "loopdsl.linter.checks."
 
@@ -34,6 +34,7 @@ def run_rules(workspace: Workspace, registry: Registry) -> list[Diagnostic]:
     ctx = RuleContext(workspace)
     incomplete = {s.id for s in workspace.systems if not s.complete}
     by_type: dict[tuple[str, bool], list[Element]] = {}
+    by_role: dict[tuple[str, bool], dict[Role, list[Element]]] = {}
     chosen: dict[tuple[str, bool], list[Element]] = {}  # same [select]: one pass
     out: list[Diagnostic] = []
     for rule in rules:
@@ -41,17 +42,26 @@ def run_rules(workspace: Workspace, registry: Registry) -> list[Diagnostic]:
         assert select is not None and rule.function is not None
         key = (memo_key(select), rule.graph)
         if key not in chosen:
-            kind = (select.element, rule.graph)
+            # With every system complete, graph rules and the others see the same elements.
+            kind = (select.element, rule.graph and bool(incomplete))
             if kind not in by_type:
                 # A node of an unknown kind already has its LD004; rules would only echo it.
                 by_type[kind] = [
                     e for e in elements_of(workspace, select.element)
                     if (not isinstance(e.obj, Node) or e.obj.role is not None)
-                    and not (rule.graph and e.system in incomplete)]
+                    and not (kind[1] and e.system in incomplete)]
             candidates = by_type[kind]
-            if select.role:  # most rules select by role: skip the other nodes at once
-                candidates = [e for e in candidates
-                              if isinstance(e.obj, Node) and e.obj.role in select.role]
+            if select.role and select.element == "node":  # most rules select by role
+                if kind not in by_role:  # the nodes of each role, in source order
+                    by_role[kind] = {}
+                    for e in candidates:
+                        assert isinstance(e.obj, Node) and e.obj.role is not None
+                        by_role[kind].setdefault(e.obj.role, []).append(e)
+                lists = [by_role[kind].get(r, []) for r in select.role]
+                candidates = lists[0] if len(lists) == 1 else [
+                    e for e in candidates if isinstance(e.obj, Node) and e.obj.role in select.role]
+            elif select.role:  # a role asked of a flow, loop or system: none has one
+                candidates = []
             if select.element == "node" and narrows_beyond_role(select):
                 # the same test, on the nodes the index of attribute keys gives
                 passing = set(ctx.nodes_matching(select))
