@@ -37,16 +37,16 @@ class FlowGraph:
         # rustworkx a check for an existing edge on every insert, which made
         # the temporary hub's edges quadratic in the number of ends.
         self.graph: rx.PyDiGraph = rx.PyDiGraph(check_cycle=False, multigraph=True)
-        self.nodes: dict[str, Node] = {}
-        self.index: dict[str, int] = {}
-        for node in workspace.nodes():
-            qid = node.qualified_id
-            self.nodes[qid] = node
-            self.index[qid] = self.graph.add_node(qid)
+        nodes = workspace.nodes()
+        qids = [node.qualified_id for node in nodes]
+        self.nodes: dict[str, Node] = dict(zip(qids, nodes, strict=True))
+        self.index: dict[str, int] = dict(zip(qids, self.graph.add_nodes_from(qids),
+                                              strict=True))
         self.flows: list[Flow] = workspace.flows()
+        index = self.index
         self.graph.add_edges_from_no_data(
-            [(self.index[f.source], self.index[f.target]) for f in self.flows
-             if f.source in self.index and f.target in self.index]
+            [(index[f.source], index[f.target]) for f in self.flows
+             if f.source in index and f.target in index]
         )
         self.in_flow: set[str] = {f.source for f in self.flows} | {f.target for f in self.flows}
         self.flow_by_key: dict[tuple[str, str], Flow] = {f.key: f for f in self.flows}
