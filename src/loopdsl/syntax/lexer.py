@@ -102,7 +102,7 @@ class MasterLexer(Lexer):
             if kind in ignore:
                 if kind == "COMMENT":
                     self.on_comment(FastToken(kind, value, start, first_line, column, line,
-                                       end_column, stop))
+                                              end_column, stop))
                 continue
             if kind == "NAME":
                 kind = keywords.get(value, kind)
@@ -116,4 +116,5 @@ class MasterLexer(Lexer):
 
 
 def _keep(token: Token) -> Token:
+    """The comment callback when the parser gives none: the token as it is."""
     return token
