@@ -175,8 +175,8 @@ def test_control_characters_are_a_diagnostic():
 
 
 def _lark_loop(text: str):
-    """The tree lark's own parse loop builds (the one with repairs), which the
-    clean path must reproduce exactly on a file without syntax errors."""
+    """The tree lark's own parse loop builds, with its repairs, from the start:
+    what loopdsl's parse must build exactly, with syntax errors or without."""
     from lark.exceptions import UnexpectedInput
 
     from loopdsl.syntax import parser as syntax

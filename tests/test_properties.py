@@ -157,7 +157,7 @@ def test_fmt_never_changes_what_lint_reports(text, comments):
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(LOOP_TEXT, st.text(alphabet=' \n"#{}[]:,.->_a1', max_size=120)))
-def test_the_clean_loop_builds_the_tree_of_larks_loop(text):
+def test_the_parse_builds_the_tree_of_larks_loop(text):
     from test_parser import _deep, _lark_loop
 
     assert _deep(parse(text)) == _deep(_lark_loop(text)), text
