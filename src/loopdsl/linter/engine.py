@@ -34,7 +34,7 @@ def run_rules(workspace: Workspace, registry: Registry) -> list[Diagnostic]:
     ctx = RuleContext(workspace)
     incomplete = {s.id for s in workspace.systems if not s.complete}
     by_type: dict[tuple[str, bool], list[Element]] = {}
-    by_role: dict[tuple[str, bool], dict[Role, list[Element]]] = {}
+    by_role: dict[tuple[tuple[str, bool], tuple[Role, ...]], list[Element]] = {}
     chosen: dict[tuple[str, bool], list[Element]] = {}  # same [select]: one pass
     out: list[Diagnostic] = []
     for rule in rules:
@@ -51,17 +51,12 @@ def run_rules(workspace: Workspace, registry: Registry) -> list[Diagnostic]:
                     if (not isinstance(e.obj, Node) or e.obj.role is not None)
                     and not (kind[1] and e.system in incomplete)]
             candidates = by_type[kind]
-            if select.role and select.element == "node":  # most rules select by role
-                if kind not in by_role:  # the nodes of each role, in source order
-                    by_role[kind] = {}
-                    for e in candidates:
-                        assert isinstance(e.obj, Node) and e.obj.role is not None
-                        by_role[kind].setdefault(e.obj.role, []).append(e)
-                lists = [by_role[kind].get(r, []) for r in select.role]
-                candidates = lists[0] if len(lists) == 1 else [
-                    e for e in candidates if isinstance(e.obj, Node) and e.obj.role in select.role]
-            elif select.role:  # a role asked of a flow, loop or system: none has one
-                candidates = []
+            if select.role:  # most rules select by role: one pass per set of roles
+                roles = (kind, tuple(select.role))
+                if roles not in by_role:
+                    by_role[roles] = [e for e in candidates
+                                      if isinstance(e.obj, Node) and e.obj.role in select.role]
+                candidates = by_role[roles]
             if select.element == "node" and narrows_beyond_role(select):
                 # the same test, on the nodes the index of attribute keys gives
                 passing = set(ctx.nodes_matching(select))

@@ -123,7 +123,7 @@ def _resume(session: _Session, state: LexerState, stack: list[int], values: list
         ctr.line_start_pos = unexpected.start_pos - unexpected.column + 1
     parser = _parser().parser.parser.parser
     resumed = ParserState(ParseConf(parser.parse_table, parser.callbacks, "start"),
-                          LexerThread(_tables()[3], state), stack, values)
+                          LexerThread(_parser().parser.lexer, state), stack, values)
     try:
         return parser.parse_from_state(resumed, last_token=state.last_token)
     except UnexpectedInput as first:
